@@ -1,0 +1,35 @@
+# The one entry point for a fresh clone: `make test` builds the virtual
+# environment it needs, then runs every check CI runs.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: test lint unit terraform-test bench local clean
+
+test: lint unit terraform-test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check scripts test
+	$(BIN)/ruff format --check scripts test
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+terraform-test: $(STAMP)
+	@if ls *.tf >/dev/null 2>&1; then $(BIN)/python -m winupdate.terraform check; else echo "no Terraform module yet"; fi
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest -q test/bench
+
+local: $(STAMP)
+	$(BIN)/winupdate local
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,3 @@
+"""Approval-gated Windows Update with AMI backups on AWS Systems Manager Automation."""
+
+__version__ = "0.1.0"

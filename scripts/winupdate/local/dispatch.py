@@ -1,0 +1,222 @@
+"""WSGI middleware in front of moto's server: our operations first, moto for the rest.
+
+Handlers are registered per (service, operation) with ``@operation``; moto keeps
+answering everything nobody registered. ``@after`` hooks see moto's answer to an
+operation and adjust state (an AMI created by moto starts ``pending`` in our
+fleet model). The control API under ``/_winupdate/`` serves tests and the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from .errors import AwsError
+
+if TYPE_CHECKING:
+    from .server import EmbeddedAws
+
+JSON_TARGET_PREFIXES = {"AmazonSSM": "ssm"}
+CONTROL_PREFIX = "/_winupdate/"
+
+
+@dataclass
+class Call:
+    """One request as our handlers see it."""
+
+    aws: EmbeddedAws
+    service: str
+    operation: str
+    region: str
+    account_id: str
+    access_key: str | None
+    params: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Call], dict[str, Any]]
+AfterHook = Callable[[Call, int, bytes], None]
+
+_OPERATIONS: dict[tuple[str, str], Handler] = {}
+_AFTER: dict[tuple[str, str], list[AfterHook]] = {}
+_CONTROL: dict[tuple[str, str], Callable[[EmbeddedAws, dict[str, Any]], Any]] = {}
+
+
+def operation(service: str, name: str) -> Callable[[Handler], Handler]:
+    """Answer ``service``'s ``name`` operation ourselves (JSON protocol services)."""
+
+    def register(fn: Handler) -> Handler:
+        _OPERATIONS[(service, name)] = fn
+        return fn
+
+    return register
+
+
+def after(service: str, name: str) -> Callable[[AfterHook], AfterHook]:
+    """Run ``fn(call, status, body)`` after moto answered ``service``'s ``name``."""
+
+    def register(fn: AfterHook) -> AfterHook:
+        _AFTER.setdefault((service, name), []).append(fn)
+        return fn
+
+    return register
+
+
+def control(method: str, path: str) -> Callable:
+    """Serve ``method /_winupdate/<path>`` with ``fn(aws, params) -> JSON``."""
+
+    def register(fn: Callable) -> Callable:
+        _CONTROL[(method, path)] = fn
+        return fn
+
+    return register
+
+
+def registered_operations() -> set[tuple[str, str]]:
+    return set(_OPERATIONS)
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
+
+
+class Dispatcher:
+    """The WSGI app the embedded AWS serves."""
+
+    def __init__(self, aws: EmbeddedAws, moto_app: Callable) -> None:
+        self.aws = aws
+        self.moto_app = moto_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self._control(environ, start_response, path[len(CONTROL_PREFIX) :])
+        body = _read_body(environ)
+        call = self._identify(environ, body)
+        if call is not None:
+            self.aws.before_request()
+            handler = _OPERATIONS.get((call.service, call.operation))
+            if handler is not None:
+                return self._answer_json(call, handler, start_response)
+            hooks = _AFTER.get((call.service, call.operation))
+            if hooks:
+                return self._moto_then_hooks(environ, start_response, call, hooks)
+        return self.moto_app(environ, start_response)
+
+    def _identify(self, environ: dict[str, Any], body: bytes) -> Call | None:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        match = _CREDENTIAL.search(auth)
+        access_key, region, service = match.groups() if match else (None, "us-east-1", None)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        params: dict[str, Any]
+        if target:
+            prefix, _, name = target.partition(".")
+            service = JSON_TARGET_PREFIXES.get(prefix, service)
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+        else:
+            form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+            query = parse_qs(environ.get("QUERY_STRING", ""))
+            merged = {**query, **form}
+            name = (merged.get("Action") or [""])[0]
+            params = {k: v[0] if len(v) == 1 else v for k, v in merged.items()}
+        if not service or not name:
+            return None
+        headers = {
+            k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")
+        }
+        return Call(
+            aws=self.aws,
+            service=service,
+            operation=name,
+            region=region,
+            account_id=DEFAULT_ACCOUNT_ID,
+            access_key=access_key,
+            params=params,
+            headers=headers,
+        )
+
+    def _answer_json(self, call: Call, handler: Handler, start_response: Callable) -> list[bytes]:
+        try:
+            result = handler(call)
+            status, payload = 200, result
+        except AwsError as err:
+            status, payload = err.status, {"__type": err.code, "message": err.message}
+        except Exception as err:  # a bug of ours still answers in AWS's shape
+            traceback.print_exc()
+            status = 500
+            payload = {"__type": "InternalServerError", "message": f"{type(err).__name__}: {err}"}
+        data = json.dumps(payload, default=_json_default).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("Content-Length", str(len(data))),
+                ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000"),
+            ],
+        )
+        return [data]
+
+    def _moto_then_hooks(
+        self, environ: dict[str, Any], start_response: Callable, call: Call, hooks: list[AfterHook]
+    ) -> list[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        body = b"".join(self.moto_app(environ, capture))
+        code = int(captured["status"].split()[0])
+        for hook in hooks:
+            hook(call, code, body)
+        start_response(captured["status"], captured["headers"])
+        return [body]
+
+    def _control(self, environ: dict[str, Any], start_response: Callable, path: str) -> list[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        handler = _CONTROL.get((method, path))
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        body = _read_body(environ)
+        if handler is None:
+            status, payload = 404, {"error": f"no control endpoint {method} /_winupdate/{path}"}
+        else:
+            try:
+                params = {**query, **(json.loads(body) if body else {})}
+                status, payload = 200, handler(self.aws, params)
+            except (ValueError, KeyError, AwsError) as err:
+                status, payload = 400, {"error": str(err)}
+        data = json.dumps(payload, default=_json_default).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        )
+        return [data]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """Read the request body and put it back for moto."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"cannot serialise {type(value).__name__}")

@@ -1,0 +1,39 @@
+"""What the embedded AWS adds to moto: the modules that register handlers, and our services.
+
+A service is an object with ``name``, ``start()``, ``stop()`` and ``tick()`` (catch up
+with the clock before a request is answered). Modules listed in ``HANDLER_MODULES``
+register operations with ``dispatch.operation``/``after``/``control`` when imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .server import EmbeddedAws
+
+HANDLER_MODULES = [
+    "winupdate.local.control_api",
+]
+
+# name -> "module:factory"; each factory takes the EmbeddedAws.
+SERVICES = {}
+
+
+class Service(Protocol):
+    name: str
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def tick(self) -> None: ...
+
+
+def load_extensions(aws: EmbeddedAws) -> list[Any]:
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
+    services = []
+    for spec in SERVICES.values():
+        module, _, factory = spec.partition(":")
+        services.append(getattr(importlib.import_module(module), factory)(aws))
+    return services

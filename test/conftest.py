@@ -1,0 +1,45 @@
+"""Fixtures shared by every suite: the embedded AWS on a free port, and clients for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from winupdate.local.server import EmbeddedAws
+
+# Modelled seconds per wall second in tests: an hour-long step timeout lasts ~6 s.
+TEST_SPEED = float(os.environ.get("WINUPDATE_TEST_SPEED", "600"))
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def embedded_aws() -> Iterator[EmbeddedAws]:
+    aws = EmbeddedAws(port=0, speed=TEST_SPEED)
+    aws.start()
+    yield aws
+    aws.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoint(embedded_aws: EmbeddedAws) -> str:
+    return embedded_aws.endpoint
+
+
+@pytest.fixture(scope="session")
+def session(endpoint: str) -> boto3.session.Session:
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+
+@pytest.fixture(scope="session")
+def client(session: boto3.session.Session, endpoint: str):
+    """``client("ssm")``: a boto3 client pointed at the embedded AWS."""
+
+    def make(service: str):
+        return session.client(service, endpoint_url=endpoint)
+
+    return make

@@ -1,0 +1,26 @@
+"""The embedded AWS serves moto's services and our control API on 127.0.0.1."""
+
+import json
+import urllib.request
+
+
+def test_server_binds_loopback_only(embedded_aws):
+    assert embedded_aws.endpoint.startswith("http://127.0.0.1:")
+
+
+def test_moto_services_answer_through_the_dispatcher(client):
+    sns = client("sns")
+    arn = sns.create_topic(Name="AutomationTest")["TopicArn"]
+    sns.publish(TopicArn=arn, Message="hello")
+    assert arn.endswith(":AutomationTest")
+
+
+def test_published_messages_are_readable_through_the_control_api(client, endpoint):
+    sns = client("sns")
+    arn = sns.create_topic(Name="AutomationMessages")["TopicArn"]
+    sns.publish(TopicArn=arn, Message="one", Subject="s1")
+    sns.publish(TopicArn=arn, Message="two")
+    with urllib.request.urlopen(f"{endpoint}/_winupdate/messages?topic={arn}") as resp:
+        messages = json.load(resp)
+    assert [m["Message"] for m in messages] == ["one", "two"]
+    assert messages[0]["Subject"] == "s1"
