@@ -23,7 +23,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 terraform-test: $(STAMP)
-	@if ls *.tf >/dev/null 2>&1; then $(BIN)/python -m winupdate.terraform check; else echo "no Terraform module yet"; fi
+	@if ls *.tf >/dev/null 2>&1; then $(BIN)/python -m winupdate.tfcheck; else echo "no Terraform module yet"; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q test/bench
