@@ -15,10 +15,16 @@ if TYPE_CHECKING:
 
 HANDLER_MODULES = [
     "winupdate.local.control_api",
+    "winupdate.local.automation.responses",
+    "winupdate.local.maintenance_windows",
+    "winupdate.local.fleet.handlers",
 ]
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.
-SERVICES = {}
+SERVICES = {
+    "automation": "winupdate.local.automation.service:AutomationService",
+    "fleet": "winupdate.local.fleet.service:fleet",
+}
 
 
 class Service(Protocol):

@@ -10,20 +10,29 @@ from typing import Any
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from moto.moto_server.werkzeug_app import (  # noqa: E402
+import boto3
+from botocore.config import Config
+from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer, make_server  # noqa: E402
+from werkzeug.serving import BaseWSGIServer, make_server
 
-from .clock import ScaledClock  # noqa: E402
-from .dispatch import Dispatcher  # noqa: E402
-from .extensions import load_extensions  # noqa: E402
+from .clock import ScaledClock
+from .dispatch import Dispatcher
+from .extensions import load_extensions
 
 DEFAULT_PORT = 4599
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    """moto's handler without a log line per request (a run makes thousands)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 # Credentials the embedded AWS uses for its own calls (steps of a runbook).
 SERVICE_ACCESS_KEY = "ASIAEMBEDDEDAUTOMATION"
 
@@ -61,7 +70,7 @@ class EmbeddedAws:
             _reset_moto()
             app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
-                self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler
+                self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
             )
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="embedded-aws", daemon=True

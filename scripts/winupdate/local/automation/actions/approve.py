@@ -1,0 +1,102 @@
+"""aws:approve — automation-action-approve.md.
+
+Publishes the approval request to the SNS topic (whose name must start with
+"Automation"), waits in Waiting, counts approvals against MinRequiredApprovals; a
+rejection fails the step; the step's timeout (7 days by default) times it out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import implements
+from .base import Action, ActionResult, ActionRun, StepFailed, as_list, require
+
+FOREVER = 30 * 86400.0
+
+
+def approver_matches(approver: str, caller_arn: str) -> bool:
+    """An approver is a user name, a user ARN, a role ARN or an assumed-role ARN."""
+    caller = caller_arn
+    partition_account = caller.split(":")[1:5]
+    names = {caller}
+    if ":sts::" in caller and ":assumed-role/" in caller:
+        role = caller.split(":assumed-role/", 1)[1].split("/", 1)[0]
+        names.add(f"arn:{partition_account[0]}:iam::{partition_account[3]}:role/{role}")
+        names.add(role)
+    elif ":user/" in caller:
+        user = caller.rsplit("/", 1)[1]
+        names.add(f"arn:{partition_account[0]}:iam::{partition_account[3]}:user/{user}")
+        names.add(user)
+    return approver in names
+
+
+@implements("aws:approve")
+class Approve(Action):
+    def run(self, inputs: dict[str, Any]) -> ActionRun:
+        require(inputs, "Approvers")
+        approvers = [str(a) for a in as_list(inputs["Approvers"])]
+        if len(approvers) > 10:
+            raise StepFailed("Approvers takes at most 10 principals.", "InputValidation")
+        needed = int(inputs.get("MinRequiredApprovals") or 1)
+        if needed < 1 or needed > len(approvers):
+            raise StepFailed(
+                f"MinRequiredApprovals must be between 1 and the number of approvers "
+                f"({len(approvers)}), not {needed}.",
+                "InputValidation",
+            )
+        topic = inputs.get("NotificationArn")
+        if topic:
+            if not str(topic).rsplit(":", 1)[-1].startswith("Automation"):
+                raise StepFailed(
+                    f"The SNS topic {topic} cannot be used for approvals: its name must start "
+                    "with 'Automation'.",
+                    "InputValidation",
+                )
+            self.ctx.call("sns", "Publish", {"TopicArn": topic, "Message": self._request(inputs)})
+        decisions: dict[str, str] = {}
+        self.ctx.set_waiting(True)
+        try:
+            while True:
+                for signal in self.ctx.take_signals():
+                    decisions[signal["caller"]] = (
+                        "Approved" if signal["type"] == "Approve" else "Rejected"
+                    )
+                    if signal["type"] == "Reject":
+                        raise StepFailed(f"Step is rejected by {signal['caller']}.", "Verification")
+                if sum(1 for d in decisions.values() if d == "Approved") >= needed:
+                    break
+                yield FOREVER
+        finally:
+            self.ctx.set_waiting(False)
+        return ActionResult(
+            outputs={
+                "ApprovalStatus": "Approved",
+                "ApproverDecisions": [
+                    {"Approver": who, "Decision": what} for who, what in decisions.items()
+                ],
+            }
+        )
+
+    def _request(self, inputs: dict[str, Any]) -> str:
+        ex = self.ctx.execution
+        region = ex.region
+        console = (
+            f"https://console.aws.amazon.com/systems-manager/automation/execution/"
+            f"{ex.execution_id}/approve?region={region}"
+        )
+        return "\n".join(
+            [
+                f"Automation execution {ex.execution_id} of {ex.document_name} is waiting for "
+                f"approval at step {self.ctx.record.step.name}.",
+                "",
+                str(inputs.get("Message") or ""),
+                "",
+                f"Approve or reject in the console: {console}",
+                "Or with the AWS CLI:",
+                f"aws ssm send-automation-signal --automation-execution-id {ex.execution_id} "
+                f"--signal-type Approve --region {region}",
+                f"aws ssm send-automation-signal --automation-execution-id {ex.execution_id} "
+                f"--signal-type Reject --region {region}",
+            ]
+        )

@@ -1,0 +1,26 @@
+"""aws:executeAwsApi — automation-action-executeAwsApi.md: call any API; outputs by Selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import implements
+from .base import Action, ActionResult, ActionRun, require
+
+CONTROL_INPUTS = ("Service", "Api")
+
+
+def api_request(inputs: dict[str, Any], *control: str) -> tuple[str, str, dict[str, Any]]:
+    """Split a step's inputs into service, API name and the API's own parameters."""
+    require(inputs, "Service", "Api")
+    params = {k: v for k, v in inputs.items() if k not in (*CONTROL_INPUTS, *control)}
+    return str(inputs["Service"]).lower(), str(inputs["Api"]), params
+
+
+@implements("aws:executeAwsApi")
+class ExecuteAwsApi(Action):
+    def run(self, inputs: dict[str, Any]) -> ActionRun:
+        service, api, params = api_request(inputs)
+        response = self.ctx.call(service, api, params)
+        return ActionResult(response=response)
+        yield 0.0  # a generator like every action, though it never waits

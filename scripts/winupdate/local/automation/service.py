@@ -1,0 +1,335 @@
+"""The Automation service of the embedded AWS: executions, their runners, signals."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from moto.ssm.models import ssm_backends
+from moto.sts.models import sts_backends
+
+from .engine import Engine
+from .exceptions import (
+    AutomationDefinitionNotFoundException,
+    AutomationDefinitionVersionNotFoundException,
+    AutomationExecutionNotFoundException,
+    InvalidAutomationExecutionParametersException,
+)
+from .models import Execution, StepRecord
+from .parameters import api_parameters, resolve_parameters
+from .runbook import Runbook, RunbookError, load_runbook
+from .runner import run_execution, run_rate_control
+from .statuses import Status
+from .targets import check_target_parameter, resolve_targets
+from .variables import Scope
+
+if TYPE_CHECKING:
+    from ..server import EmbeddedAws
+
+
+class AutomationService:
+    name = "automation"
+
+    def __init__(self, aws: EmbeddedAws) -> None:
+        self.aws = aws
+        self.lock = threading.RLock()
+        self.executions: dict[str, Execution] = {}
+        self._outputs: dict[str, dict[str, Any]] = {}
+        self.calls: Counter[str] = Counter()
+        self.engine = Engine(aws.clock, self._crashed)
+
+    # -- service protocol ------------------------------------------------------
+    def start(self) -> None:
+        self.engine.start()
+
+    def stop(self) -> None:
+        self.engine.stop()
+
+    def tick(self) -> None:
+        pass
+
+    def now(self) -> float:
+        return self.aws.clock.now()
+
+    # -- starting ----------------------------------------------------------------
+    def start_execution(
+        self,
+        *,
+        account_id: str,
+        region: str,
+        document_name: str,
+        document_version: str | None,
+        parameters: dict[str, list[str]],
+        executed_by: str,
+        parent_id: str | None = None,
+        targets: list[dict[str, Any]] | None = None,
+        target_parameter_name: str | None = None,
+        target_maps: list[dict[str, list[str]]] | None = None,
+        max_concurrency: str | None = None,
+        max_errors: str | None = None,
+        target: str | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> Execution:
+        runbook, version = self.load_document(account_id, region, document_name, document_version)
+        rate_controlled = bool(targets) or bool(target_maps)
+        given = dict(parameters)
+        resolved: list[str] | None = None
+        if targets:
+            name = check_target_parameter(target_parameter_name, set(runbook.parameters))
+            resolved = resolve_targets(targets, account_id, region)
+            # The children get the target value; the parent validates the rest.
+            given.pop(name, None)
+            values = resolve_parameters(
+                _without(runbook, name), given, self._ssm_lookup(account_id, region)
+            )
+        elif target_maps:
+            raise InvalidAutomationExecutionParametersException(
+                "TargetMaps are not supported by the embedded AWS; use Targets."
+            )
+        else:
+            values = resolve_parameters(runbook, given, self._ssm_lookup(account_id, region))
+        ex = Execution(
+            execution_id=str(uuid.uuid4()),
+            document_name=document_name,
+            document_version=version,
+            runbook=runbook,
+            parameters=values,
+            api_parameters=api_parameters(runbook, values),
+            account_id=account_id,
+            region=region,
+            executed_by=executed_by,
+            start=self.now(),
+            parent_id=parent_id,
+            target_parameter_name=target_parameter_name if rate_controlled else None,
+            targets=targets if rate_controlled else None,
+            resolved_targets=resolved,
+            max_concurrency=(max_concurrency or "10") if rate_controlled else None,
+            max_errors=max_errors if rate_controlled else None,
+            target=target,
+            tags=list(tags or []),
+        )
+        if rate_controlled:
+            ex.progress = {
+                "total": len(resolved or []),
+                "success": 0,
+                "failed": 0,
+                "cancelled": 0,
+                "timed_out": 0,
+            }
+        else:
+            ex.steps = [StepRecord(step) for step in runbook.steps]
+        with self.lock:
+            self.executions[ex.execution_id] = ex
+            self._outputs[ex.execution_id] = {}
+        runner = run_rate_control(self, ex) if rate_controlled else run_execution(self, ex)
+        self.engine.submit(ex.execution_id, runner)
+        return ex
+
+    def start_child(self, parent: Execution, value: str) -> Execution:
+        name = parent.target_parameter_name or ""
+        params = {**parent.api_parameters, name: [value]}
+        child = self.start_execution(
+            account_id=parent.account_id,
+            region=parent.region,
+            document_name=parent.document_name,
+            document_version=parent.document_version,
+            parameters=params,
+            executed_by=parent.executed_by,
+            parent_id=parent.execution_id,
+            target=value,
+        )
+        with self.lock:
+            parent.children.append(child.execution_id)
+        return child
+
+    def load_document(
+        self, account_id: str, region: str, name: str, version: str | None
+    ) -> tuple[Runbook, str]:
+        backend = ssm_backends[account_id][region]
+        documents = backend._documents.get(_document_name(name))
+        if documents is None:
+            raise AutomationDefinitionNotFoundException(
+                f"Document with name {name} does not exist."
+            )
+        if version in (None, "", "$DEFAULT"):
+            document = documents.get_default_version()
+        elif version == "$LATEST":
+            document = documents.get_latest_version()
+        else:
+            document = documents.find_by_version(version)
+            if document is None:
+                raise AutomationDefinitionVersionNotFoundException(
+                    f"Document {name} has no version {version}."
+                )
+        if document.document_type != "Automation":
+            raise AutomationDefinitionNotFoundException(
+                f"Document {name} is a {document.document_type} document, not an Automation "
+                "runbook."
+            )
+        try:
+            runbook = load_runbook(document.content, document.document_format)
+        except RunbookError as err:
+            raise InvalidAutomationExecutionParametersException(
+                f"Document {name} cannot run: {err}"
+            ) from err
+        return runbook, document.document_version
+
+    # -- queries -------------------------------------------------------------
+    def get(self, execution_id: str) -> Execution:
+        ex = self.executions.get(execution_id)
+        if ex is None:
+            raise AutomationExecutionNotFoundException(execution_id)
+        return ex
+
+    def scope(self, ex: Execution) -> Scope:
+        return Scope(
+            parameters=ex.parameters,
+            step_outputs=self._outputs[ex.execution_id],
+            execution_id=ex.execution_id,
+            document_name=ex.document_name,
+            account_id=ex.account_id,
+            region=ex.region,
+            now=lambda: datetime.fromtimestamp(self.now(), tz=UTC),
+            ssm_parameter=self._ssm_step_lookup(ex.account_id, ex.region),
+        )
+
+    def step_outputs(self, ex: Execution) -> dict[str, Any]:
+        return self._outputs[ex.execution_id]
+
+    def caller_arn(self, access_key: str | None, region: str, account_id: str) -> str:
+        _, arn, _ = sts_backends[account_id]["global"].get_caller_identity(access_key or "", region)
+        return arn
+
+    # -- changes made by runners -------------------------------------------------
+    def set_status(self, ex: Execution, status: Status) -> None:
+        with self.lock:
+            ex.status = status
+
+    def record_for(self, ex: Execution, step: Any) -> StepRecord:
+        """The step's pending record; a step run again (a loop through a branch) gets a new one."""
+        with self.lock:
+            for record in ex.steps:
+                if record.step.name == step.name and record.status == Status.PENDING:
+                    return record
+            record = StepRecord(step)
+            ex.steps.append(record)
+            return record
+
+    def begin_step(self, ex: Execution, record: StepRecord) -> None:
+        with self.lock:
+            record.status = Status.IN_PROGRESS
+            record.start = self.now()
+            ex.current_step = record.step.name
+            ex.current_action = record.step.action
+            if ex.status == Status.WAITING:
+                ex.status = Status.IN_PROGRESS
+
+    def end_step(
+        self,
+        ex: Execution,
+        record: StepRecord,
+        status: Status,
+        message: str | None,
+        failure_type: str | None,
+    ) -> Status:
+        with self.lock:
+            record.status = status
+            record.end = self.now()
+            if message:
+                record.failure_message = message
+                record.failure_type = failure_type
+            if ex.status == Status.WAITING:
+                ex.status = Status.IN_PROGRESS
+        return status
+
+    def finish(self, ex: Execution, status: Status, message: str | None) -> None:
+        with self.lock:
+            if ex.cancel_requested and status != Status.CANCELLED:
+                status = Status.CANCELLED
+            ex.status = status
+            ex.end = self.now()
+            ex.failure_message = message
+            ex.current_step = ex.current_action = None
+            parent_id = ex.parent_id
+        if parent_id:
+            self.engine.wake(parent_id)
+
+    def count_progress(self, parent: Execution, status: Status) -> None:
+        key = {
+            Status.SUCCESS: "success",
+            Status.FAILED: "failed",
+            Status.CANCELLED: "cancelled",
+            Status.TIMED_OUT: "timed_out",
+        }.get(status, "failed")
+        with self.lock:
+            if parent.progress is not None:
+                parent.progress[key] += 1
+
+    def count_call(self, ex: Execution) -> None:
+        with self.lock:
+            self.calls[ex.execution_id] += 1
+
+    def request_cancel(self, ex: Execution) -> None:
+        with self.lock:
+            if ex.is_terminal:
+                return
+            ex.cancel_requested = True
+            ex.status = Status.CANCELLING
+        self.engine.wake(ex.execution_id)
+        for child_id in ex.children:
+            self.request_cancel(self.get(child_id))
+
+    def signal(self, ex: Execution, signal: dict[str, Any]) -> None:
+        with self.lock:
+            ex.signals.append(signal)
+        self.engine.wake(ex.execution_id)
+
+    def _crashed(self, execution_id: str, err: BaseException) -> None:
+        ex = self.executions.get(execution_id)
+        if ex is not None and not ex.is_terminal:
+            self.finish(ex, Status.FAILED, f"Internal error of the embedded AWS: {err}")
+
+    # -- Parameter Store -------------------------------------------------------
+    def _ssm_lookup(self, account_id: str, region: str):
+        backend = ssm_backends[account_id][region]
+
+        def lookup(name: str) -> str:
+            parameter = backend.get_parameter(name)
+            if parameter is None:
+                raise KeyError(name)
+            return parameter.value
+
+        return lookup
+
+    def _ssm_step_lookup(self, account_id: str, region: str):
+        from .context import StepFailed
+
+        lookup = self._ssm_lookup(account_id, region)
+
+        def step_lookup(name: str) -> str:
+            try:
+                return lookup(name)
+            except Exception as err:
+                raise StepFailed(
+                    f"Parameter Store parameter {name} referenced as {{{{ssm:{name}}}}} "
+                    "does not exist.",
+                    "InputValidation",
+                ) from err
+
+        return step_lookup
+
+
+def _document_name(name: str) -> str:
+    # A document ARN names the document after its last slash.
+    return name.rsplit("/", 1)[-1] if name.startswith("arn:") else name
+
+
+def _without(runbook: Runbook, parameter: str) -> Runbook:
+    from dataclasses import replace
+
+    return replace(
+        runbook, parameters={k: v for k, v in runbook.parameters.items() if k != parameter}
+    )
