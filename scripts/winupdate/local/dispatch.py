@@ -45,7 +45,10 @@ class Call:
 Handler = Callable[[Call], dict[str, Any]]
 AfterHook = Callable[[Call, int, bytes], None]
 
+BeforeHook = Callable[[Call], None]
+
 _OPERATIONS: dict[tuple[str, str], Handler] = {}
+_BEFORE: dict[tuple[str, str], list[BeforeHook]] = {}
 _AFTER: dict[tuple[str, str], list[AfterHook]] = {}
 _CONTROL: dict[tuple[str, str], Callable[[EmbeddedAws, dict[str, Any]], Any]] = {}
 
@@ -55,6 +58,20 @@ def operation(service: str, name: str) -> Callable[[Handler], Handler]:
 
     def register(fn: Handler) -> Handler:
         _OPERATIONS[(service, name)] = fn
+        return fn
+
+    return register
+
+
+def before(service: str, name: str) -> Callable[[BeforeHook], BeforeHook]:
+    """Run ``fn(call)`` before the operation is answered; it may raise an ``AwsError``.
+
+    For checks AWS makes that moto does not (a reserved document name, a runbook's
+    content), without taking the operation itself over from moto.
+    """
+
+    def register(fn: BeforeHook) -> BeforeHook:
+        _BEFORE.setdefault((service, name), []).append(fn)
         return fn
 
     return register
@@ -102,6 +119,13 @@ class Dispatcher:
         call = self._identify(environ, body)
         if call is not None:
             self.aws.before_request()
+            checks = _BEFORE.get((call.service, call.operation))
+            if checks:
+                try:
+                    for check in checks:
+                        check(call)
+                except AwsError as err:
+                    return self._answer_json(call, _raiser(err), start_response)
             handler = _OPERATIONS.get((call.service, call.operation))
             if handler is not None:
                 return self._answer_json(call, handler, start_response)
@@ -201,6 +225,13 @@ class Dispatcher:
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
         )
         return [data]
+
+
+def _raiser(err: AwsError) -> Handler:
+    def handler(call: Call) -> dict[str, Any]:
+        raise err
+
+    return handler
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
