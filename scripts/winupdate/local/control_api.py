@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from moto.sns.models import sns_backends
 
-from .dispatch import control
+from .dispatch import Call, after, control
 
 if TYPE_CHECKING:
     from .server import EmbeddedAws
+
+
+# MessageId -> modelled time of the Publish; moto keeps no time with a notification.
+_PUBLISHED_AT: dict[str, float] = {}
+_MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
+
+
+@after("sns", "Publish")
+def _remember_publish_time(call: Call, status: int, body: bytes) -> None:
+    match = _MESSAGE_ID.search(body)
+    if status == 200 and match:
+        _PUBLISHED_AT[match.group(1).decode()] = call.aws.clock.now()
 
 
 @control("GET", "health")
@@ -34,8 +47,17 @@ def messages(aws: EmbeddedAws, params: dict[str, Any]) -> list[dict[str, Any]]:
                             "MessageId": message_id,
                             "Subject": subject,
                             "Message": message,
+                            "Timestamp": _PUBLISHED_AT.get(message_id),
                             "Region": region,
                             "AccountId": account_id,
                         }
                     )
     return found
+
+
+@control("GET", "automation/calls")
+def automation_calls(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
+    """AWS calls made by the steps of one execution (``execution_id``)."""
+    service = aws.service("automation")
+    execution = service.get(params["execution_id"])
+    return {"execution_id": execution.execution_id, "calls": execution.api_calls}

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .server import EmbeddedAws
 
 JSON_TARGET_PREFIXES = {"AmazonSSM": "ssm"}
+# Services that answer errors in XML (botocore's "query"/"ec2" protocols).
+QUERY_PROTOCOL = {"ec2", "sns", "iam", "sts", "autoscaling", "cloudformation", "rds", "sqs"}
 CONTROL_PREFIX = "/_winupdate/"
 
 
@@ -119,13 +121,14 @@ class Dispatcher:
         call = self._identify(environ, body)
         if call is not None:
             self.aws.before_request()
-            checks = _BEFORE.get((call.service, call.operation))
-            if checks:
-                try:
-                    for check in checks:
-                        check(call)
-                except AwsError as err:
-                    return self._answer_json(call, _raiser(err), start_response)
+            try:
+                self.aws.check_faults(call)
+                for check in _BEFORE.get((call.service, call.operation), ()):
+                    check(call)
+            except AwsError as err:
+                if call.service in QUERY_PROTOCOL:
+                    return _answer_query_error(err, call.service, start_response)
+                return self._answer_json(call, _raiser(err), start_response)
             handler = _OPERATIONS.get((call.service, call.operation))
             if handler is not None:
                 return self._answer_json(call, handler, start_response)
@@ -232,6 +235,30 @@ def _raiser(err: AwsError) -> Handler:
         raise err
 
     return handler
+
+
+def _answer_query_error(err: AwsError, service: str, start_response: Callable) -> list[bytes]:
+    from xml.sax.saxutils import escape
+
+    code, message = escape(err.code), escape(err.message)
+    if service == "ec2":
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+            "</Error></Errors><RequestID>00000000-0000-0000-0000-000000000000</RequestID>"
+            "</Response>"
+        )
+    else:
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error>"
+            "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+        )
+    data = body.encode()
+    start_response(
+        f"{err.status} Error",
+        [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:

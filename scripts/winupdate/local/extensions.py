@@ -13,15 +13,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from .server import EmbeddedAws
 
+# Order matters where two modules check the same operation: a reserved (AWS-owned)
+# document name is refused before its content is looked at.
 HANDLER_MODULES = [
     "winupdate.local.control_api",
-    "winupdate.local.automation.responses",
-    "winupdate.local.maintenance_windows",
+    "winupdate.local.faults",
     "winupdate.local.fleet.handlers",
+    "winupdate.local.maintenance_windows",
+    "winupdate.local.automation.responses",
+    "winupdate.local.automation.document_checks",
 ]
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.
 SERVICES = {
+    "faults": "winupdate.local.faults:FaultService",
     "automation": "winupdate.local.automation.service:AutomationService",
     "fleet": "winupdate.local.fleet.service:fleet",
 }

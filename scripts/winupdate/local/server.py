@@ -46,8 +46,15 @@ class EmbeddedAws:
 
     _running_lock = threading.Lock()
 
-    def __init__(self, port: int = DEFAULT_PORT, speed: float = 1.0, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        speed: float = 1.0,
+        host: str = "127.0.0.1",
+        region: str = "us-east-1",
+    ):
         self.host = host
+        self.region = region
         self.port = port
         self.clock = ScaledClock(speed)
         self._server: BaseWSGIServer | None = None
@@ -68,6 +75,7 @@ class EmbeddedAws:
             raise RuntimeError("an embedded AWS already runs in this process")
         try:
             _reset_moto()
+            _warm_up(self.region)
             app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
@@ -76,6 +84,7 @@ class EmbeddedAws:
                 target=self._server.serve_forever, name="embedded-aws", daemon=True
             )
             self._thread.start()
+            self._warm_up_clients()
             for service in load_extensions(self):
                 self._services[service.name] = service
             for service in self._services.values():
@@ -106,6 +115,18 @@ class EmbeddedAws:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def _warm_up_clients(self) -> None:
+        """One call per service the runbooks use: moto builds its app for a service on the
+        first request, and botocore loads a client's model once; both take wall seconds."""
+        for service, call in (
+            ("ec2", "describe_availability_zones"),
+            ("ssm", "describe_parameters"),
+            ("sns", "list_topics"),
+            ("sts", "get_caller_identity"),
+            ("iam", "list_account_aliases"),
+        ):
+            getattr(self.client(service, self.region), call)()
+
     # -- for our services --------------------------------------------------
     def service(self, name: str) -> Any:
         return self._services[name]
@@ -114,6 +135,11 @@ class EmbeddedAws:
         """Let modelled processes catch up with the clock before a request is answered."""
         for service in self._services.values():
             service.tick()
+
+    def check_faults(self, call: Any) -> None:
+        faults = self._services.get("faults")
+        if faults is not None:
+            faults.check_call(call)
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client that calls this embedded AWS as the Automation service would."""
@@ -129,6 +155,26 @@ class EmbeddedAws:
                     config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
                 )
             return self._clients[key]
+
+
+def _warm_up(region: str) -> None:
+    """Build moto's backends for the default region before the clock matters.
+
+    Building EC2's takes seconds of wall time (it loads every default AMI); paid inside
+    a step, that would be many modelled minutes at a high speed factor.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+    from moto.iam.models import iam_backends
+    from moto.sns.models import sns_backends
+    from moto.ssm.models import ssm_backends
+    from moto.sts.models import sts_backends
+
+    ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    ssm_backends[DEFAULT_ACCOUNT_ID][region]
+    sns_backends[DEFAULT_ACCOUNT_ID][region]
+    iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    sts_backends[DEFAULT_ACCOUNT_ID]["global"]
 
 
 def _reset_moto() -> None:

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 from ..registry import implements
@@ -65,28 +66,31 @@ class ExecuteScript(Action):
         }
         env.pop("AWS_PROFILE", None)
         env.pop("AWS_SESSION_TOKEN", None)
-        process = subprocess.Popen(
-            [sys.executable, "-c", RUNNER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
         request = json.dumps(
             {"script": str(inputs["Script"]), "handler": str(inputs["Handler"]), "payload": payload}
         )
-        try:
-            process.stdin.write(request)
-            process.stdin.close()
-            while process.poll() is None:
-                yield CHECK_SECONDS
-            stdout, stderr = process.communicate()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        self.ctx.execution.api_calls += 0  # the script's own calls are counted by the server
+        # Files, not pipes: a chatty script must not block on a full pipe while we wait.
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            process = subprocess.Popen(
+                [sys.executable, "-c", RUNNER],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                env=env,
+                text=True,
+            )
+            try:
+                process.stdin.write(request)
+                process.stdin.close()
+                while process.poll() is None:
+                    yield CHECK_SECONDS
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
         log, _, result_text = stdout.rpartition("\n@@RESULT@@")
         if not result_text:
             raise StepFailed(f"The script process ended without a result. {stderr[-500:]}")

@@ -1,0 +1,96 @@
+locals {
+  # The one place where cross-document names are made: every runbook reaches the
+  # others only through this map, so a prefix change cannot leave a dangling name.
+  document_names = {
+    for base in ["AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate"] :
+    base => "${var.document_prefix}${base}"
+  }
+
+  # SNS topic names allow no dots; aws:approve needs the name to start with Automation.
+  name_stem  = replace(var.document_prefix, ".", "-")
+  topic_name = "Automation-${local.name_stem}WindowsUpdate"
+  role_name  = "${local.name_stem}WindowsUpdateAutomation"
+
+  create_topic = var.sns_topic_arn == null
+}
+
+module "notifications" {
+  source = "./modules/notifications"
+
+  create_topic        = local.create_topic
+  topic_name          = local.topic_name
+  existing_topic_arn  = var.sns_topic_arn
+  kms_key_arn         = var.kms_key_arn
+  notification_emails = var.notification_emails
+  tags                = var.tags
+}
+
+module "parameters" {
+  source = "./modules/parameters"
+
+  path_prefix      = var.parameter_path_prefix
+  target_tag_key   = var.target_tag_key
+  notification_arn = module.notifications.topic_arn
+  approvers        = var.approvers
+  tags             = var.tags
+}
+
+module "iam" {
+  source = "./modules/iam"
+
+  name                    = local.role_name
+  document_names          = local.document_names
+  target_tag_key          = var.target_tag_key
+  target_tag_value        = var.target_tag_value
+  sns_topic_arn           = module.notifications.topic_arn
+  kms_key_arn             = module.notifications.kms_key_arn
+  parameter_names         = values(module.parameters.names)
+  enable_ami_retention    = var.ami_retention_count > 0
+  create_instance_profile = var.create_instance_profile
+  tags                    = var.tags
+}
+
+module "runbooks" {
+  source = "./modules/runbooks"
+
+  documents_path  = "${path.module}/documents"
+  document_names  = local.document_names
+  role_arn        = module.iam.role_arn
+  parameter_names = module.parameters.names
+  defaults = {
+    TargetTagValue         = var.target_tag_value
+    RequireApproval        = var.require_approval
+    ApprovalTimeoutSeconds = var.approval_timeout_seconds
+    MaxConcurrency         = var.max_concurrency
+    MaxErrors              = var.max_errors
+    SeverityLevels         = join(",", var.severity_levels)
+    Categories             = join(",", var.categories)
+    IncludeKbs             = join(",", var.include_kbs)
+    ExcludeKbs             = join(",", var.exclude_kbs)
+    NoReboot               = var.no_reboot
+    AmiRetentionCount      = var.ami_retention_count
+  }
+  tags = var.tags
+}
+
+module "maintenance_window" {
+  source = "./modules/maintenance-window"
+
+  enabled             = var.maintenance_window.enabled
+  name                = coalesce(var.maintenance_window.name, "${local.name_stem}WindowsUpdate")
+  schedule            = var.maintenance_window.schedule
+  schedule_timezone   = var.maintenance_window.schedule_timezone
+  duration            = var.maintenance_window.duration
+  cutoff              = var.maintenance_window.cutoff
+  start_document_name = module.runbooks.document_names["AutomationStart"]
+  service_role_arn    = module.iam.role_arn
+  require_approval    = var.maintenance_window.require_approval
+  max_concurrency     = coalesce(var.maintenance_window.max_concurrency, var.max_concurrency)
+  max_errors          = coalesce(var.maintenance_window.max_errors, var.max_errors)
+  tags                = var.tags
+
+  # The role ARN is built from its name; the window task needs the role to exist.
+  depends_on = [module.iam]
+}
+
+data "aws_region" "current" {}

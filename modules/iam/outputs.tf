@@ -1,0 +1,29 @@
+output "role_arn" {
+  description = "ARN of the Automation service role (known at plan time)."
+  value       = local.role_arn
+}
+
+output "role_name" {
+  description = "Name of the Automation service role."
+  value       = try(aws_iam_role.this.name, var.name)
+}
+
+output "policy_json" {
+  description = "The role's inline policy document."
+  value       = local.policy
+}
+
+output "instance_role_arn" {
+  description = "ARN of the instance role, or null when create_instance_profile is false."
+  value       = try(aws_iam_role.instance[0].arn, null)
+}
+
+output "instance_profile_name" {
+  description = "Name of the instance profile, or null when create_instance_profile is false."
+  value       = try(aws_iam_instance_profile.this[0].name, null)
+}
+
+output "instance_profile_arn" {
+  description = "ARN of the instance profile, or null when create_instance_profile is false."
+  value       = try(aws_iam_instance_profile.this[0].arn, null)
+}

@@ -1,0 +1,59 @@
+variable "name" {
+  description = "Name of the Automation service role."
+  type        = string
+}
+
+variable "document_names" {
+  description = "Names of this module's runbooks; the role may start executions of these and no others."
+  type        = map(string)
+}
+
+variable "target_tag_key" {
+  description = "Tag key that marks the instances the role may start, stop, image and send commands to."
+  type        = string
+}
+
+variable "target_tag_value" {
+  description = "Tag value that marks the instances the role may act on."
+  type        = string
+}
+
+variable "sns_topic_arn" {
+  description = "The only SNS topic the role may publish to."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the topic; the role may only use this key. Null when the topic is not encrypted with a customer managed key."
+  type        = string
+  default     = null
+}
+
+variable "parameter_names" {
+  description = "Parameter Store names the runbooks read; the role may read only these."
+  type        = list(string)
+}
+
+variable "enable_ami_retention" {
+  description = "Allow deregistering images and deleting snapshots that carry this module's Phase tag (needed when AMI retention is on)."
+  type        = bool
+  default     = false
+}
+
+variable "create_instance_profile" {
+  description = "Create an instance role and profile with AmazonSSMManagedInstanceCore for the Windows instances."
+  type        = bool
+  default     = true
+}
+
+variable "instance_role_name" {
+  description = "Name of the instance role and instance profile."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for the roles and the instance profile."
+  type        = map(string)
+  default     = {}
+}

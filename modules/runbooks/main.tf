@@ -1,0 +1,42 @@
+locals {
+  # Only ${...} is rendered here; the runbooks' own {{ }} variables pass through untouched.
+  template_variables = {
+    document_names  = var.document_names
+    role_arn        = var.role_arn
+    parameter_names = var.parameter_names
+    defaults        = var.defaults
+  }
+
+  documents = {
+    for file in fileset(var.documents_path, "*.yaml") :
+    trimsuffix(file, ".yaml") => templatefile("${var.documents_path}/${file}", local.template_variables)
+  }
+}
+
+resource "aws_ssm_document" "this" {
+  for_each = local.documents
+
+  name            = var.document_names[each.key]
+  document_type   = "Automation"
+  document_format = "YAML"
+  content         = each.value
+  tags            = var.tags
+
+  # No version_name: an update creates a new version that the provider makes the
+  # default, so a content change never fails with "version is not latest".
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(var.document_names), each.key)
+      error_message = "documents/${each.key}.yaml has no entry in document_names, so no other runbook could reference it by name."
+    }
+    precondition {
+      condition     = !strcontains(each.value, "$${") && !strcontains(each.value, "%%{")
+      error_message = "The rendered ${each.key} runbook still contains a template marker; escape a literal one as $${ in the template."
+    }
+    precondition {
+      condition     = can(yamldecode(each.value).mainSteps)
+      error_message = "The rendered ${each.key} runbook is not YAML with mainSteps, which Automation would reject."
+    }
+  }
+}

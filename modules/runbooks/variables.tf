@@ -1,0 +1,42 @@
+variable "documents_path" {
+  description = "Folder holding the runbook templates (<Name>.yaml); each file becomes one Automation document."
+  type        = string
+}
+
+variable "document_names" {
+  description = "Full document name per template base name (AutomationStart, AutomationProcess, CreateImage, WindowsUpdate). The templates reference each other only through this map."
+  type        = map(string)
+}
+
+variable "role_arn" {
+  description = "ARN of the Automation service role; rendered as the default of every runbook's AutomationAssumeRole parameter."
+  type        = string
+}
+
+variable "parameter_names" {
+  description = "Parameter Store names the runbooks read at run time, keyed EC2UpdateTag, NotificationArn and Approvers."
+  type        = map(string)
+}
+
+variable "defaults" {
+  description = "Defaults rendered into the runbooks' parameters and step settings."
+  type = object({
+    TargetTagValue         = string
+    RequireApproval        = bool
+    ApprovalTimeoutSeconds = number
+    MaxConcurrency         = string
+    MaxErrors              = string
+    SeverityLevels         = string
+    Categories             = string
+    IncludeKbs             = string
+    ExcludeKbs             = string
+    NoReboot               = bool
+    AmiRetentionCount      = number
+  })
+}
+
+variable "tags" {
+  description = "Tags for every document."
+  type        = map(string)
+  default     = {}
+}

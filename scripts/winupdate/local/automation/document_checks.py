@@ -1,0 +1,54 @@
+"""What CreateDocument/UpdateDocument check in an Automation runbook's content.
+
+AWS refuses a malformed runbook at creation with ``InvalidDocumentContent``;
+moto stores anything. The message names the step and the field.
+"""
+
+from __future__ import annotations
+
+from ..dispatch import Call, before
+from ..errors import AwsError
+from .registry import spec
+from .runbook import RunbookError, load_runbook
+
+
+class InvalidDocumentContent(AwsError):
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidDocumentContent", message)
+
+
+def check_runbook_content(content: str, document_format: str) -> None:
+    try:
+        runbook = load_runbook(content, document_format)
+    except RunbookError as err:
+        raise InvalidDocumentContent(str(err)) from err
+    for step in runbook.steps:
+        if spec(step.action) is None:
+            raise InvalidDocumentContent(
+                f"step {step.name}: action {step.action!r} is not an Automation action."
+            )
+
+
+def _check(call: Call) -> None:
+    params = call.params
+    if params.get("DocumentType", "Automation" if call.operation == "UpdateDocument" else None) != (
+        "Automation"
+    ):
+        return
+    content = params.get("Content")
+    if not isinstance(content, str):
+        return
+    if call.operation == "UpdateDocument" and not _is_automation(call, params.get("Name", "")):
+        return
+    check_runbook_content(content, params.get("DocumentFormat", "JSON"))
+
+
+def _is_automation(call: Call, name: str) -> bool:
+    from moto.ssm.models import ssm_backends
+
+    documents = ssm_backends[call.account_id][call.region]._documents.get(name)
+    return documents is not None and documents.get_latest_version().document_type == "Automation"
+
+
+before("ssm", "CreateDocument")(_check)
+before("ssm", "UpdateDocument")(_check)

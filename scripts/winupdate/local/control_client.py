@@ -1,0 +1,57 @@
+"""A Python helper for the embedded AWS's emulator-only controls (``/_winupdate/``).
+
+Tests and the CLI use it to read published messages and inject faults; against a real
+account these controls do not exist, and callers skip them.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from ..errors import WinUpdateError
+
+
+class ControlClient:
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint.rstrip("/")
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.endpoint}/_winupdate/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as err:
+            detail = err.read().decode("utf-8", "replace")
+            raise WinUpdateError(f"embedded AWS control {path}: {detail}") from err
+        except urllib.error.URLError as err:
+            raise WinUpdateError(
+                f"no embedded AWS answers at {self.endpoint} ({err.reason}); "
+                "start one with `winupdate local`"
+            ) from err
+
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "health")
+
+    def messages(self, topic: str | None = None) -> list[dict[str, Any]]:
+        """Every message published to SNS (approval requests included), oldest first."""
+        return self._request("GET", "messages" + (f"?topic={topic}" if topic else ""))
+
+    def inject_fault(self, **spec: Any) -> dict[str, Any]:
+        """``inject_fault(service="ec2", operation="CreateImage", match={...}, error=...)`` or
+        ``inject_fault(kind="image_fails", instance_id="i-...")``."""
+        return self._request("POST", "faults", spec)
+
+    def clear_faults(self) -> None:
+        self._request("POST", "faults/clear", {})
+
+    def api_calls(self, execution_id: str) -> int:
+        return self._request("GET", f"automation/calls?execution_id={execution_id}")["calls"]

@@ -1,0 +1,728 @@
+"""Run Command: SendCommand, ListCommands, ListCommandInvocations, GetCommandInvocation.
+
+moto records a command and reports it ``Success`` at once, with no output. We
+answer these operations from the fleet instead: one invocation per instance, moving
+Pending -> InProgress -> Success/Failed over modelled time, with one plugin per
+document step (named after the step, as AWS names plugins of schema 2.x documents).
+
+Delivery (the Run Command statuses page): SendCommand to an instance that never
+registered with SSM (or is terminated) fails with ``InvalidInstanceId``; an invocation
+whose agent is offline (stopped, booting, rebooting) when it is due is ``Delayed``
+and retried until the delivery timeout
+(``TimeoutSeconds``, default 3600), then ``TimedOut``/``Delivery Timed Out``; an
+invocation for an instance that was terminated is ``Failed``/``Undeliverable``.
+
+AWS-InstallWindowsUpdates runs the fleet's update model (``windows_update``); any
+other Command document completes each step with empty output after
+``Durations.plugin`` seconds.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from moto.core.exceptions import JsonRESTError
+from moto.ssm.models import ssm_backends
+
+from ..dispatch import Call, operation
+from ..errors import AwsError
+from .windows_update import Log, Selection, update_line
+
+if TYPE_CHECKING:
+    from .instances import Host
+    from .service import FleetService
+
+INSTALL_WINDOWS_UPDATES = "AWS-InstallWindowsUpdates"
+PLUGIN_OUTPUT_LIMIT = 2500  # CommandPlugin.Output in ListCommandInvocations
+STDOUT_LIMIT = 24000  # GetCommandInvocation.StandardOutputContent
+TRUNCATED = "\n---Output truncated---"
+TERMINAL = {"Success", "Failed", "TimedOut", "Cancelled"}
+
+
+@dataclass
+class Plugin:
+    name: str
+    status: str = "Pending"
+    status_details: str = "Pending"
+    response_code: int = -1
+    start: float | None = None
+    finish: float | None = None
+    output: str = ""
+    error: str = ""
+
+    def set(self, status: str, details: str | None = None) -> None:
+        self.status = status
+        self.status_details = details or status
+
+
+@dataclass
+class Invocation:
+    command: Command
+    instance_id: str
+    plugins: list[Plugin]
+    status: str = "Pending"
+    status_details: str = "Pending"
+    start: float | None = None
+    finish: float | None = None
+
+    def set(self, status: str, details: str | None = None) -> None:
+        self.status = status
+        self.status_details = details or status
+        for plugin in self.plugins:
+            if plugin.status not in TERMINAL:
+                plugin.set(status, details)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def response_code(self) -> int:
+        codes = [p.response_code for p in self.plugins if p.response_code != 0]
+        return codes[0] if codes else 0
+
+    def stdout(self, plugin: Plugin | None = None) -> str:
+        if plugin is not None:
+            return plugin.output
+        return "".join(p.output for p in self.plugins)
+
+    def stderr(self, plugin: Plugin | None = None) -> str:
+        if plugin is not None:
+            return plugin.error
+        return "".join(p.error for p in self.plugins)
+
+
+@dataclass
+class Command:
+    command_id: str
+    account_id: str
+    region: str
+    document_name: str
+    document_version: str
+    steps: list[str]
+    parameters: dict[str, list[str]]
+    requested: float
+    timeout_seconds: int
+    comment: str = ""
+    instance_ids: list[str] = field(default_factory=list)
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    max_concurrency: str = "50"
+    max_errors: str = "0"
+    service_role: str | None = None
+    notification_config: dict[str, Any] | None = None
+    cloudwatch: dict[str, Any] | None = None
+    output_s3: dict[str, str] = field(default_factory=dict)
+    invocations: dict[str, Invocation] = field(default_factory=dict)
+    cancelled: bool = False
+
+    def status(self) -> tuple[str, str]:
+        invocations = list(self.invocations.values())
+        if not invocations:
+            return "Success", "Success"
+        if any(not i.terminal for i in invocations):
+            if self.cancelled:
+                return "Cancelling", "Cancelling"
+            if all(i.status == "Pending" for i in invocations):
+                return "Pending", "Pending"
+            return "InProgress", "In Progress"
+        details = [i.status_details for i in invocations]
+        if all(d == "Success" for d in details):
+            return "Success", "Success"
+        if any(i.status == "Cancelled" for i in invocations):
+            return "Cancelled", "Cancelled"
+        errors = sum(1 for d in details if d in ("Failed", "Execution Timed Out"))
+        if errors > _max_errors(self.max_errors, len(invocations)):
+            failed = [d for d in details if d in ("Failed", "Execution Timed Out")]
+            if all(d == "Execution Timed Out" for d in failed):
+                return "TimedOut", "Execution Timed Out"
+            return "Failed", "Failed"
+        if all(d == "Delivery Timed Out" for d in details):
+            return "TimedOut", "Delivery Timed Out"
+        return "Failed", "Incomplete"
+
+    def describe(self) -> dict[str, Any]:
+        status, details = self.status()
+        invocations = list(self.invocations.values())
+        result: dict[str, Any] = {
+            "CommandId": self.command_id,
+            "DocumentName": self.document_name,
+            "DocumentVersion": self.document_version,
+            "Comment": self.comment,
+            "ExpiresAfter": self.requested + self.timeout_seconds,
+            "Parameters": self.parameters,
+            "InstanceIds": self.instance_ids,
+            "Targets": self.targets,
+            "RequestedDateTime": self.requested,
+            "Status": status,
+            "StatusDetails": details,
+            "OutputS3Region": self.output_s3.get("region", self.region),
+            "OutputS3BucketName": self.output_s3.get("bucket", ""),
+            "OutputS3KeyPrefix": self.output_s3.get("prefix", ""),
+            "MaxConcurrency": self.max_concurrency,
+            "MaxErrors": self.max_errors,
+            "TargetCount": len(invocations),
+            "CompletedCount": sum(1 for i in invocations if i.terminal),
+            "ErrorCount": sum(
+                1 for i in invocations if i.status_details in ("Failed", "Execution Timed Out")
+            ),
+            "DeliveryTimedOutCount": sum(
+                1 for i in invocations if i.status_details == "Delivery Timed Out"
+            ),
+            "TimeoutSeconds": self.timeout_seconds,
+        }
+        if self.service_role:
+            result["ServiceRole"] = self.service_role
+        if self.notification_config:
+            result["NotificationConfig"] = self.notification_config
+        if self.cloudwatch:
+            result["CloudWatchOutputConfig"] = self.cloudwatch
+        return result
+
+
+def _max_errors(value: str, total: int) -> int:
+    if value.endswith("%"):
+        return int(total * float(value[:-1]) / 100)
+    return int(value or 0)
+
+
+def _iso(when: float | None) -> str:
+    if when is None:
+        return ""
+    return datetime.fromtimestamp(when, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _elapsed(start: float | None, finish: float | None) -> str:
+    if start is None or finish is None:
+        return ""
+    return f"PT{finish - start:.3f}S"
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - len(TRUNCATED)] + TRUNCATED
+
+
+# -- running invocations -------------------------------------------------------------
+class Runner:
+    """Moves one invocation through its statuses on the fleet's event queue."""
+
+    def __init__(self, fleet: FleetService, invocation: Invocation) -> None:
+        self.fleet = fleet
+        self.inv = invocation
+        self.cmd = invocation.command
+        self.deadline = self.cmd.requested + self.cmd.timeout_seconds
+
+    def start(self) -> None:
+        self.fleet.schedule(
+            self.cmd.requested + self.fleet.durations.command_delivery, self.deliver
+        )
+
+    def deliver(self, when: float) -> None:
+        if self.inv.terminal:
+            return
+        host = self.fleet.hosts.get(self.inv.instance_id)
+        if host is None or host.terminated:
+            self.inv.set("Failed", "Undeliverable")
+            self.inv.finish = when
+            return
+        if not host.online:
+            self.inv.set("Delayed", "Delayed")
+            self.fleet.wait_for_agent(host, self.deliver)
+            self.fleet.schedule(self.deadline, self.delivery_timeout)
+            return
+        self.inv.status, self.inv.status_details = "InProgress", "In Progress"
+        self.inv.start = when
+        if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
+            self._install_windows_updates(host, when)
+        else:
+            self._run_plugins(when)
+
+    def delivery_timeout(self, when: float) -> None:
+        if self.inv.status in ("Pending", "Delayed"):
+            self.inv.set("TimedOut", "Delivery Timed Out")
+            self.inv.finish = when
+
+    def _finish(self, when: float) -> None:
+        if self.inv.terminal:
+            return
+        self.inv.finish = when
+        if all(p.status == "Success" for p in self.inv.plugins):
+            self.inv.status, self.inv.status_details = "Success", "Success"
+        else:
+            self.inv.status, self.inv.status_details = "Failed", "Failed"
+
+    def _run_plugins(self, when: float) -> None:
+        at = when
+        for plugin in self.inv.plugins:
+            plugin.start = at
+            plugin.set("InProgress", "In Progress")
+            at += self.fleet.durations.plugin
+
+            def done(due: float, plugin: Plugin = plugin) -> None:
+                if self.inv.terminal:
+                    return
+                plugin.finish = due
+                plugin.response_code = 0
+                plugin.set("Success")
+
+            self.fleet.schedule(at, done)
+        self.fleet.schedule(at, self._finish)
+
+    def _install_windows_updates(self, host: Host, when: float) -> None:
+        durations = self.fleet.durations
+        plugin = self.inv.plugins[0]
+        plugin.start = when
+        plugin.set("InProgress", "In Progress")
+        selection = Selection.from_parameters(self.cmd.parameters)
+        log = Log()
+        log.info(when, "Searching for Windows Updates.")
+        found_at = when + durations.scan
+        catalogue = self.fleet.catalogue(host)
+        found = selection.select(catalogue.pending, found_at)
+        log.info(found_at, f"Found {len(found)} available Windows Updates.")
+        for update in found:
+            log.info(found_at, update_line(update))
+
+        def complete(due: float, code: int = 0) -> None:
+            if self.inv.terminal:
+                return
+            plugin.output = log.text()
+            plugin.finish = due
+            plugin.response_code = code
+            plugin.set("Success" if code == 0 else "Failed")
+            self._finish(due)
+
+        if selection.action == "Scan" or not found:
+            self.fleet.schedule(found_at, complete)
+            return
+        log.info(found_at, f"Installing {len(found)} updates.")
+        installed_at = found_at + durations.update_per_kb * len(found)
+
+        def installed(due: float) -> None:
+            if self.inv.terminal:
+                return
+            instance = host.moto_instance()
+            if instance is None or instance.state != "running" or not host.online:
+                log.error(due, "The instance stopped before the installation completed.")
+                complete(due, 1)
+                return
+            failing = [u for u in found if u.fails]
+            done = [u for u in found if not u.fails]
+            catalogue.install(done)
+            log.info(due, f"Installed {len(done)} updates.")
+            if failing:
+                kbs = ", ".join(u.kb for u in failing)
+                log.error(due, f"Failed to install {len(failing)} updates: {kbs}.")
+            needs_reboot = any(u.reboot_required for u in done)
+            if needs_reboot and selection.allow_reboot:
+                log.info(due, "A reboot is required to complete the installation. Rebooting.")
+                back = self.fleet.reboot(host, due)
+                self.fleet.schedule(
+                    back,
+                    lambda at: (
+                        log.info(at, "The instance restarted; the installation is complete."),
+                        complete(at, 1 if failing else 0),
+                    ),
+                )
+                return
+            if needs_reboot:
+                host.reboot_pending = True
+                log.add(
+                    due,
+                    "Warning",
+                    "A reboot is required to complete the installation, but AllowReboot is "
+                    "False: the updates take effect at the next restart.",
+                )
+            complete(due, 1 if failing else 0)
+
+        self.fleet.schedule(installed_at, installed)
+
+
+# -- operations ------------------------------------------------------------------------
+def _fleet(call: Call) -> FleetService:
+    return call.aws.service("fleet")
+
+
+def _document(call: Call, name: str, version: str | None) -> Any:
+    backend = ssm_backends[call.account_id][call.region]
+    documents = backend._documents.get(name)
+    if documents is None:
+        raise AwsError("InvalidDocument", f"Document with name {name} does not exist.")
+    try:
+        document = documents.find(version if version not in (None, "$DEFAULT") else None)
+    except JsonRESTError:
+        raise AwsError(
+            "InvalidDocumentVersion", f"Document version {version} of {name} does not exist."
+        ) from None
+    if document.document_type != "Command":
+        raise AwsError(
+            "InvalidDocument",
+            f"Document {name} is of type {document.document_type}; "
+            "Run Command runs Command documents.",
+        )
+    return document
+
+
+def _check_parameters(document: Any, given: dict[str, Any]) -> dict[str, list[str]]:
+    declared = (document.content_json or {}).get("parameters") or {}
+    for name in given:
+        if name not in declared:
+            raise AwsError(
+                "InvalidParameters",
+                f"document {document.name} does not support parameter {name}.",
+            )
+    resolved: dict[str, list[str]] = {}
+    for name, spec in declared.items():
+        if name in given:
+            value = given[name]
+            values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        elif "default" in spec:
+            continue
+        else:
+            raise AwsError("InvalidParameters", f"Parameter {name} is required.")
+        for v in values:
+            allowed = spec.get("allowedValues")
+            if allowed and v not in [str(a) for a in allowed]:
+                raise AwsError(
+                    "InvalidParameters",
+                    f"Parameter {name} value {v!r} is not one of {', '.join(map(str, allowed))}.",
+                )
+            pattern = spec.get("allowedPattern")
+            if pattern and not re.search(pattern, v):
+                raise AwsError(
+                    "InvalidParameters",
+                    f"Parameter {name} value {v!r} does not match pattern {pattern}.",
+                )
+        resolved[name] = values
+    return resolved
+
+
+def _steps(document: Any) -> list[str]:
+    content = document.content_json or {}
+    if content.get("mainSteps"):
+        return [step.get("name") or step.get("action") for step in content["mainSteps"]]
+    runtime = content.get("runtimeConfig") or {}
+    return list(runtime) or ["aws:runScript"]
+
+
+def _resolve_targets(call: Call, fleet: FleetService, targets: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    hosts = [
+        h
+        for h in fleet.hosts.values()
+        if h.windows and h.registered and not h.terminated and h.region == call.region
+    ]
+    for target in targets:
+        key, values = target.get("Key", ""), target.get("Values") or []
+        for host in hosts:
+            instance = host.moto_instance()
+            if instance is None:
+                continue
+            tags = {t["key"]: t["value"] for t in instance.get_tags()}
+            if key.lower() in ("instanceids", "instanceid"):
+                hit = host.instance_id in values or "*" in values
+            elif key.startswith("tag:"):
+                hit = tags.get(key[4:]) in values
+            elif key == "tag-key":
+                hit = any(v in tags for v in values)
+            else:
+                raise AwsError("InvalidParameters", f"Target key {key} is not supported.")
+            if hit and host.instance_id not in found:
+                found.append(host.instance_id)
+    return found
+
+
+@operation("ssm", "SendCommand")
+def send_command(call: Call) -> dict[str, Any]:
+    p = call.params
+    fleet = _fleet(call)
+    name = p.get("DocumentName", "")
+    document = _document(call, name, p.get("DocumentVersion"))
+    parameters = _check_parameters(document, p.get("Parameters") or {})
+    instance_ids = list(p.get("InstanceIds") or [])
+    targets = list(p.get("Targets") or [])
+    if instance_ids and targets:
+        raise AwsError("InvalidParameters", "Specify InstanceIds or Targets, not both.")
+    if not instance_ids and not targets:
+        raise AwsError("InvalidParameters", "Specify the managed nodes: InstanceIds or Targets.")
+    if len(set(instance_ids)) != len(instance_ids):
+        raise AwsError("DuplicateInstanceId", "Instance Id is duplicated.")
+    with fleet.lock:
+        if targets:
+            resolved = _resolve_targets(call, fleet, targets)
+        else:
+            invalid = []
+            for instance_id in instance_ids:
+                host = fleet.hosts.get(instance_id)
+                # A managed node that is offline for now (stopped, rebooting, still
+                # booting) takes the command; delivery waits for its agent. Only a node
+                # that never registered, or is gone, is refused.
+                if (
+                    host is None
+                    or not host.registered
+                    or host.terminated
+                    or host.region != call.region
+                    or host.account_id != call.account_id
+                ):
+                    invalid.append(instance_id)
+            if invalid:
+                raise AwsError(
+                    "InvalidInstanceId",
+                    f"Instances [[{', '.join(invalid)}]] not in a valid state for account "
+                    f"{call.account_id}",
+                )
+            resolved = instance_ids
+        now = fleet.now()
+        output_s3 = {}
+        if p.get("OutputS3BucketName"):
+            output_s3 = {
+                "bucket": p["OutputS3BucketName"],
+                "prefix": p.get("OutputS3KeyPrefix", ""),
+                "region": p.get("OutputS3Region", call.region),
+            }
+        command = Command(
+            command_id=str(uuid.uuid4()),
+            account_id=call.account_id,
+            region=call.region,
+            document_name=name,
+            document_version=document.document_version,
+            steps=_steps(document),
+            parameters=parameters,
+            requested=now,
+            timeout_seconds=int(p.get("TimeoutSeconds") or 3600),
+            comment=p.get("Comment", ""),
+            instance_ids=resolved if targets else instance_ids,
+            targets=targets,
+            max_concurrency=str(p.get("MaxConcurrency") or "50"),
+            max_errors=str(p.get("MaxErrors") or "0"),
+            service_role=p.get("ServiceRoleArn"),
+            notification_config=p.get("NotificationConfig"),
+            cloudwatch=p.get("CloudWatchOutputConfig"),
+            output_s3=output_s3,
+        )
+        for instance_id in resolved:
+            invocation = Invocation(
+                command=command,
+                instance_id=instance_id,
+                plugins=[Plugin(name=step) for step in command.steps],
+            )
+            command.invocations[instance_id] = invocation
+            Runner(fleet, invocation).start()
+        fleet.commands[command.command_id] = command
+        return {"Command": command.describe()}
+
+
+def _commands(call: Call, fleet: FleetService) -> list[Command]:
+    commands = [
+        c
+        for c in fleet.commands.values()
+        if c.account_id == call.account_id and c.region == call.region
+    ]
+    return sorted(commands, key=lambda c: c.requested, reverse=True)
+
+
+def _command(call: Call, fleet: FleetService, command_id: str) -> Command:
+    command = fleet.commands.get(command_id)
+    if command is None or command.region != call.region:
+        raise AwsError("InvalidCommandId", f"Command {command_id} does not exist.")
+    return command
+
+
+def _filter(invocations_or_commands: list[Any], filters: list[dict[str, str]]) -> list[Any]:
+    result = invocations_or_commands
+    for item in filters:
+        key, value = item.get("key"), item.get("value", "")
+        if key == "Status":
+            result = [x for x in result if _status_of(x) == value]
+        elif key == "DocumentName":
+            result = [x for x in result if _command_of(x).document_name == value]
+        elif key in ("InvokedAfter", "InvokedBefore"):
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            if key == "InvokedAfter":
+                result = [x for x in result if _command_of(x).requested >= stamp]
+            else:
+                result = [x for x in result if _command_of(x).requested <= stamp]
+        elif key == "ExecutionStage":
+            wanted = value == "Executing"
+            result = [x for x in result if (_status_of(x) in TERMINAL) != wanted]
+        else:
+            raise AwsError("InvalidFilterKey", f"The filter key {key} is not valid.")
+    return result
+
+
+def _command_of(x: Any) -> Command:
+    return x if isinstance(x, Command) else x.command
+
+
+def _status_of(x: Any) -> str:
+    return x.status()[0] if isinstance(x, Command) else x.status
+
+
+def _page(items: list[Any], p: dict[str, Any]) -> tuple[list[Any], str | None]:
+    max_results = int(p.get("MaxResults") or 50)
+    try:
+        start = int(p.get("NextToken") or 0)
+    except ValueError:
+        raise AwsError("InvalidNextToken", "The specified token isn't valid.") from None
+    page = items[start : start + max_results]
+    token = str(start + max_results) if start + max_results < len(items) else None
+    return page, token
+
+
+@operation("ssm", "ListCommands")
+def list_commands(call: Call) -> dict[str, Any]:
+    p = call.params
+    fleet = _fleet(call)
+    with fleet.lock:
+        if p.get("CommandId"):
+            commands = [_command(call, fleet, p["CommandId"])]
+        else:
+            commands = _commands(call, fleet)
+        if p.get("InstanceId"):
+            commands = [c for c in commands if p["InstanceId"] in c.invocations]
+        commands = _filter(commands, p.get("Filters") or [])
+        page, token = _page(commands, p)
+        result: dict[str, Any] = {"Commands": [c.describe() for c in page]}
+    if token:
+        result["NextToken"] = token
+    return result
+
+
+def describe_invocation(invocation: Invocation, details: bool) -> dict[str, Any]:
+    command = invocation.command
+    result: dict[str, Any] = {
+        "CommandId": command.command_id,
+        "InstanceId": invocation.instance_id,
+        "InstanceName": "",
+        "Comment": command.comment,
+        "DocumentName": command.document_name,
+        "DocumentVersion": command.document_version,
+        "RequestedDateTime": command.requested,
+        "Status": invocation.status,
+        "StatusDetails": invocation.status_details,
+        "TraceOutput": "",
+        "StandardOutputUrl": "",
+        "StandardErrorUrl": "",
+        "CommandPlugins": [],
+    }
+    if command.service_role:
+        result["ServiceRole"] = command.service_role
+    if command.notification_config:
+        result["NotificationConfig"] = command.notification_config
+    if command.cloudwatch:
+        result["CloudWatchOutputConfig"] = command.cloudwatch
+    if details:
+        plugins = []
+        for plugin in invocation.plugins:
+            entry: dict[str, Any] = {
+                "Name": plugin.name,
+                "Status": plugin.status,
+                "StatusDetails": plugin.status_details,
+                "ResponseCode": plugin.response_code,
+                "Output": _truncate(plugin.output + plugin.error, PLUGIN_OUTPUT_LIMIT),
+                "StandardOutputUrl": "",
+                "StandardErrorUrl": "",
+                "OutputS3Region": command.output_s3.get("region", command.region),
+                "OutputS3BucketName": command.output_s3.get("bucket", ""),
+                "OutputS3KeyPrefix": command.output_s3.get("prefix", ""),
+            }
+            if plugin.start is not None:
+                entry["ResponseStartDateTime"] = plugin.start
+            if plugin.finish is not None:
+                entry["ResponseFinishDateTime"] = plugin.finish
+            plugins.append(entry)
+        result["CommandPlugins"] = plugins
+    return result
+
+
+@operation("ssm", "ListCommandInvocations")
+def list_command_invocations(call: Call) -> dict[str, Any]:
+    p = call.params
+    fleet = _fleet(call)
+    with fleet.lock:
+        if p.get("CommandId"):
+            commands = [_command(call, fleet, p["CommandId"])]
+        else:
+            commands = _commands(call, fleet)
+        invocations = [i for c in commands for i in c.invocations.values()]
+        if p.get("InstanceId"):
+            invocations = [i for i in invocations if i.instance_id == p["InstanceId"]]
+        invocations = _filter(invocations, p.get("Filters") or [])
+        page, token = _page(invocations, p)
+        details = bool(p.get("Details"))
+        result: dict[str, Any] = {
+            "CommandInvocations": [describe_invocation(i, details) for i in page]
+        }
+    if token:
+        result["NextToken"] = token
+    return result
+
+
+@operation("ssm", "GetCommandInvocation")
+def get_command_invocation(call: Call) -> dict[str, Any]:
+    p = call.params
+    fleet = _fleet(call)
+    with fleet.lock:
+        command = _command(call, fleet, p.get("CommandId", ""))
+        invocation = command.invocations.get(p.get("InstanceId", ""))
+        if invocation is None:
+            raise AwsError(
+                "InvocationDoesNotExist",
+                "An error occurred (InvocationDoesNotExist) when calling the "
+                "GetCommandInvocation operation",
+            )
+        plugin = None
+        if p.get("PluginName"):
+            plugin = next((x for x in invocation.plugins if x.name == p["PluginName"]), None)
+            if plugin is None:
+                raise AwsError(
+                    "InvalidPluginName",
+                    f"The plugin name {p['PluginName']} is not valid for this command.",
+                )
+        elif len(invocation.plugins) == 1:
+            plugin = invocation.plugins[0]
+        source: Any = plugin or invocation
+        start = plugin.start if plugin else invocation.start
+        finish = plugin.finish if plugin else invocation.finish
+        result: dict[str, Any] = {
+            "CommandId": command.command_id,
+            "InstanceId": invocation.instance_id,
+            "Comment": command.comment,
+            "DocumentName": command.document_name,
+            "DocumentVersion": command.document_version,
+            "PluginName": plugin.name if plugin else "",
+            "ResponseCode": source.response_code,
+            "ExecutionStartDateTime": _iso(start),
+            "ExecutionElapsedTime": _elapsed(start, finish),
+            "ExecutionEndDateTime": _iso(finish),
+            "Status": source.status,
+            "StatusDetails": source.status_details,
+            "StandardOutputContent": _truncate(invocation.stdout(plugin), STDOUT_LIMIT),
+            "StandardOutputUrl": "",
+            "StandardErrorContent": _truncate(invocation.stderr(plugin), STDOUT_LIMIT),
+            "StandardErrorUrl": "",
+            "CloudWatchOutputConfig": command.cloudwatch
+            or {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+        }
+    return result
+
+
+@operation("ssm", "CancelCommand")
+def cancel_command(call: Call) -> dict[str, Any]:
+    p = call.params
+    fleet = _fleet(call)
+    with fleet.lock:
+        command = _command(call, fleet, p.get("CommandId", ""))
+        wanted = set(p.get("InstanceIds") or command.invocations)
+        now = fleet.now()
+        for instance_id, invocation in command.invocations.items():
+            if instance_id in wanted and not invocation.terminal:
+                invocation.set("Cancelled")
+                invocation.finish = now
+        command.cancelled = True
+    return {}

@@ -1,0 +1,92 @@
+"""Helpers for tests that run runbooks on the embedded AWS."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from typing import Any
+
+import yaml
+
+ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
+
+
+def create_runbook(ssm: Any, document: dict[str, Any] | str, prefix: str = "Test") -> str:
+    """Create an Automation document with a unique name; return the name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    content = document if isinstance(document, str) else yaml.safe_dump(document, sort_keys=False)
+    ssm.create_document(
+        Name=name, Content=content, DocumentType="Automation", DocumentFormat="YAML"
+    )
+    return name
+
+
+def runbook(*steps: dict[str, Any], parameters: dict[str, Any] | None = None, **extra: Any):
+    return {
+        "schemaVersion": "0.3",
+        "parameters": parameters or {},
+        "mainSteps": list(steps),
+        **extra,
+    }
+
+
+def start(ssm: Any, name: str, **parameters: Any) -> str:
+    params = {k: v if isinstance(v, list) else [str(v)] for k, v in parameters.items()}
+    return ssm.start_automation_execution(DocumentName=name, Parameters=params)[
+        "AutomationExecutionId"
+    ]
+
+
+def wait_until(ssm: Any, execution_id: str, statuses: set[str], wall_timeout: float = 30.0):
+    deadline = time.monotonic() + wall_timeout
+    while True:
+        execution = ssm.get_automation_execution(AutomationExecutionId=execution_id)[
+            "AutomationExecution"
+        ]
+        if execution["AutomationExecutionStatus"] in statuses:
+            return execution
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"execution {execution_id} still {execution['AutomationExecutionStatus']} "
+                f"after {wall_timeout} s (wanted {sorted(statuses)}); steps: "
+                + ", ".join(
+                    f"{s['StepName']}={s['StepStatus']}" for s in execution["StepExecutions"]
+                )
+            )
+        time.sleep(0.05)
+
+
+def wait_done(ssm: Any, execution_id: str, wall_timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + wall_timeout
+    while True:
+        execution = ssm.get_automation_execution(AutomationExecutionId=execution_id)[
+            "AutomationExecution"
+        ]
+        if execution["AutomationExecutionStatus"] not in ACTIVE:
+            return execution
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"execution {execution_id} did not end within {wall_timeout} s: "
+                + ", ".join(
+                    f"{s['StepName']}={s['StepStatus']}" for s in execution["StepExecutions"]
+                )
+            )
+        time.sleep(0.05)
+
+
+def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["StepName"]: s for s in execution["StepExecutions"]}
+
+
+def messages(endpoint: str, topic: str | None = None) -> list[dict[str, Any]]:
+    url = f"{endpoint}/_winupdate/messages" + (f"?topic={topic}" if topic else "")
+    with urllib.request.urlopen(url) as response:
+        return json.load(response)
+
+
+def api_calls(endpoint: str, execution_id: str) -> int:
+    url = f"{endpoint}/_winupdate/automation/calls?execution_id={execution_id}"
+    with urllib.request.urlopen(url) as response:
+        return json.load(response)["calls"]

@@ -1,0 +1,140 @@
+# The rendered runbooks: no template markers left, cross-document names follow the prefix.
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_resource "aws_ssm_maintenance_window" {
+    defaults = { id = "mw-0123456789abcdef0" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+  }
+}
+
+variables {
+  document_prefix          = "ACME.Ops-"
+  parameter_path_prefix    = "/winupdate/"
+  approvers                = ["arn:aws:iam::123456789012:user/approver"]
+  target_tag_value         = "Yes"
+  approval_timeout_seconds = 900
+  ami_retention_count      = 3
+}
+
+run "documents_render_completely" {
+  command = plan
+
+  assert {
+    condition     = length(output.rendered_documents) == 4
+    error_message = "Expected one runbook per file in documents/."
+  }
+  assert {
+    condition     = alltrue([for body in values(output.rendered_documents) : !strcontains(body, "$${") && !strcontains(body, "%%{")])
+    error_message = "A rendered runbook still contains a Terraform template marker."
+  }
+  assert {
+    condition     = alltrue([for body in values(output.rendered_documents) : yamldecode(body).schemaVersion == "0.3"])
+    error_message = "Every runbook must be schemaVersion 0.3 YAML."
+  }
+  assert {
+    condition     = alltrue([for body in values(output.rendered_documents) : !strcontains(body, "MY-")])
+    error_message = "A rendered runbook still names a MY- document although the prefix is ACME.Ops-."
+  }
+  assert {
+    condition     = output.document_names == { AutomationStart = "ACME.Ops-AutomationStart", AutomationProcess = "ACME.Ops-AutomationProcess", CreateImage = "ACME.Ops-CreateImage", WindowsUpdate = "ACME.Ops-WindowsUpdate" }
+    error_message = "Document names must be <prefix><Name>."
+  }
+}
+
+run "start_runs_the_prefixed_process" {
+  command = plan
+
+  assert {
+    condition = one([
+      for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.DocumentName
+      if step.name == "StartProcess"
+    ]) == "ACME.Ops-AutomationProcess"
+    error_message = "The Start runbook must start <prefix>AutomationProcess."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.timeoutSeconds if step.name == "Approve"]) == 900
+    error_message = "The approval step must time out after approval_timeout_seconds."
+  }
+  assert {
+    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.Approvers.default == "{{ssm:/winupdate/Approvers}}"
+    error_message = "Approvers must default to the prefixed parameter."
+  }
+  assert {
+    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.TargetTagValue.default == "Yes"
+    error_message = "TargetTagValue must default to target_tag_value."
+  }
+  assert {
+    condition     = yamldecode(output.rendered_documents["AutomationProcess"]).parameters.AmiRetentionCount.default == 3
+    error_message = "AmiRetentionCount must default to ami_retention_count."
+  }
+}
+
+run "every_runbook_assumes_the_module_role" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for body in values(output.rendered_documents) :
+      yamldecode(body).parameters.AutomationAssumeRole.default == "arn:aws:iam::123456789012:role/ACME-Ops-WindowsUpdateAutomation"
+    ])
+    error_message = "Every runbook's AutomationAssumeRole must default to the module's role."
+  }
+  assert {
+    condition = alltrue([
+      for body in values(output.rendered_documents) :
+      yamldecode(body).parameters.NotificationArn.default == "{{ssm:/winupdate/NotificationArn}}" if can(yamldecode(body).parameters.NotificationArn)
+    ])
+    error_message = "NotificationArn must default to the prefixed parameter."
+  }
+}
+
+run "ami_names_follow_the_seed_rule" {
+  command = plan
+
+  assert {
+    condition = [
+      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.inputs.ImageName
+      if step.action == "aws:createImage"
+      ] == [
+      "{{InstanceId}}_UpdateBefore_{{automation:EXECUTION_ID}}",
+      "{{InstanceId}}_UpdateAfter_{{automation:EXECUTION_ID}}",
+    ]
+    error_message = "AMIs must be named <InstanceId>_UpdateBefore|UpdateAfter_<execution id>, before first."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["CreateImage"]).mainSteps : step.inputs.ImageName if step.action == "aws:createImage"]) == "{{InstanceId}}_{{AddImageName}}_{{automation:EXECUTION_ID}}"
+    error_message = "CreateImage must name the AMI as the seed does."
+  }
+}
+
+run "no_update_before_the_before_image" {
+  command = plan
+
+  assert {
+    condition = (
+      index([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.name], "CreateImageBefore")
+      < index([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.name], "InstallUpdates")
+    )
+    error_message = "The before-AMI step must come before the update step."
+  }
+  assert {
+    condition = alltrue([
+      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps :
+      startswith(try(step.onFailure, "step:"), "step:") || step.name == "ReportFailure" || step.name == "PublishSuccess"
+    ])
+    error_message = "Every failing step of the Process runbook must lead to the failure path."
+  }
+}

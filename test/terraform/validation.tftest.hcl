@@ -1,0 +1,130 @@
+# Every constrained variable rejects a bad value at plan time. Bad values are grouped
+# (one per variable in a run) to keep the suite fast; expect_failures needs each to fail.
+
+mock_provider "aws" {
+  override_during = plan
+
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "us-east-1" }
+  }
+  mock_resource "aws_ssm_maintenance_window" {
+    defaults = { id = "mw-0123456789abcdef0" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+  }
+}
+
+run "rejects_one_bad_value_per_variable" {
+  command = plan
+
+  variables {
+    document_prefix          = "AWS-"
+    target_tag_key           = "aws:cloudformation"
+    target_tag_value         = "it's"
+    approvers                = ["not-an-arn"]
+    approval_timeout_seconds = 30
+    notification_emails      = ["ops.example.com"]
+    sns_topic_arn            = "arn:aws:sns:us-east-1:123456789012:WindowsUpdate"
+    kms_key_arn              = "alias/my-key"
+    severity_levels          = ["Critical", "Urgent"]
+    categories               = ["SecurityUpdate"]
+    include_kbs              = ["5005565"]
+    exclude_kbs              = ["KB12"]
+    max_concurrency          = "0"
+    max_errors               = "-1"
+    maintenance_window       = { enabled = true, schedule = "every sunday" }
+    ami_retention_count      = -1
+    parameter_path_prefix    = "winupdate"
+  }
+
+  expect_failures = [
+    var.document_prefix,
+    var.target_tag_key,
+    var.target_tag_value,
+    var.approvers,
+    var.approval_timeout_seconds,
+    var.notification_emails,
+    var.sns_topic_arn,
+    var.kms_key_arn,
+    var.severity_levels,
+    var.categories,
+    var.include_kbs,
+    var.exclude_kbs,
+    var.max_concurrency,
+    var.max_errors,
+    var.maintenance_window,
+    var.ami_retention_count,
+    var.parameter_path_prefix,
+  ]
+}
+
+run "rejects_a_second_bad_value_per_variable" {
+  command = plan
+
+  variables {
+    document_prefix          = "MY PREFIX "
+    target_tag_key           = ""
+    approvers                = [for i in range(11) : "arn:aws:iam::123456789012:user/u${i}"]
+    approval_timeout_seconds = 90.5
+    severity_levels          = []
+    max_concurrency          = "150%"
+    max_errors               = "ten"
+    ami_retention_count      = 1.5
+    parameter_path_prefix    = "/winupdate"
+  }
+
+  expect_failures = [
+    var.document_prefix,
+    var.target_tag_key,
+    var.approvers,
+    var.approval_timeout_seconds,
+    var.severity_levels,
+    var.max_concurrency,
+    var.max_errors,
+    var.ami_retention_count,
+    var.parameter_path_prefix,
+  ]
+}
+
+run "rejects_maintenance_window_case_2" {
+  command = plan
+
+  variables {
+    maintenance_window = { enabled = true, duration = 2, cutoff = 2 }
+  }
+
+  expect_failures = [
+    var.maintenance_window,
+  ]
+}
+
+run "rejects_maintenance_window_case_3" {
+  command = plan
+
+  variables {
+    maintenance_window = { enabled = true, max_concurrency = "0" }
+  }
+
+  expect_failures = [
+    var.maintenance_window,
+  ]
+}
+
+run "rejects_maintenance_window_case_4" {
+  command = plan
+
+  variables {
+    maintenance_window = { enabled = true, max_errors = "lots" }
+  }
+
+  expect_failures = [
+    var.maintenance_window,
+  ]
+}
