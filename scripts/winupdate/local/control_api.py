@@ -56,8 +56,19 @@ def messages(aws: EmbeddedAws, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @control("GET", "automation/calls")
-def automation_calls(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
-    """AWS calls made by the steps of one execution (``execution_id``)."""
+def automation_calls(aws: EmbeddedAws, params: dict[str, Any]) -> Any:
+    """AWS calls made by the steps of one execution (``execution_id``), or of every one."""
     service = aws.service("automation")
-    execution = service.get(params["execution_id"])
-    return {"execution_id": execution.execution_id, "calls": execution.api_calls}
+    if "execution_id" in params:
+        execution = service.get(params["execution_id"])
+        return {"execution_id": execution.execution_id, "calls": execution.api_calls}
+    with service.lock:
+        return [
+            {
+                "execution_id": ex.execution_id,
+                "document": ex.document_name,
+                "target": ex.target,
+                "calls": ex.api_calls,
+            }
+            for ex in service.executions.values()
+        ]

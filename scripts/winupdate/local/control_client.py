@@ -55,3 +55,7 @@ class ControlClient:
 
     def api_calls(self, execution_id: str) -> int:
         return self._request("GET", f"automation/calls?execution_id={execution_id}")["calls"]
+
+    def all_api_calls(self) -> list[dict[str, Any]]:
+        """AWS calls made by the steps of every execution: execution_id, document, calls."""
+        return self._request("GET", "automation/calls")
