@@ -5,9 +5,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test lint unit terraform-test bench local clean
+.PHONY: test lint unit validate terraform-test bench local clean
 
-test: lint unit terraform-test
+test: lint validate unit terraform-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+validate: $(STAMP)
+	$(BIN)/winupdate validate documents --rendered
+	$(BIN)/winupdate validate test/fixtures/seed
 
 terraform-test: $(STAMP)
 	@if ls *.tf >/dev/null 2>&1; then $(BIN)/python -m winupdate.tfcheck; else echo "no Terraform module yet"; fi

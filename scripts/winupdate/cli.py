@@ -31,6 +31,23 @@ def _cmd_local(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from .documents.validate import validate_paths
+
+    report = validate_paths(args.paths, rendered=args.rendered)
+    if args.format == "json":
+        summary = {"files": report.files, "errors": report.errors, "warnings": report.warnings}
+        findings = [f.as_dict() for f in report.findings]
+        print(json.dumps({"findings": findings, "summary": summary}, indent=2, ensure_ascii=False))
+    else:
+        for finding in report.findings:
+            print(finding.as_text())
+        print(report.summary())
+    return 1 if report.errors else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .local.server import DEFAULT_PORT
 
@@ -50,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="modelled seconds per wall second (60 = an hour-long wait takes a minute)",
     )
     local.set_defaults(func=_cmd_local)
+    validate = commands.add_parser(
+        "validate", help="check Automation runbooks for what AWS would reject or mis-run"
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="runbook files or folders")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.add_argument(
+        "--rendered",
+        action="store_true",
+        help="render Terraform template markers with the module's default variables first",
+    )
+    validate.set_defaults(func=_cmd_validate)
     return parser
 
 

@@ -1,0 +1,322 @@
+"""Check 2, actions: each step's action is in the registry (the same table the runtime
+runs from), its inputs are the action's, required ones are there, values have the
+declared types, and declared outputs are well formed."""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+from typing import Any
+
+from ..local.automation.registry import ActionSpec, spec, specs
+from ..local.automation.selectors import SelectorError, compile_selector
+from ..local.automation.variables import PLACEHOLDER
+from .context import Context
+from .findings import Finding
+from .loader import DataPath, Source
+from .model import BRANCH, StepRef, all_steps, parameters
+from .structure import article, parameter_base_type
+
+OUTPUT_TYPES = ("String", "Integer", "Boolean", "StringList", "StringMap", "MapList")
+LISTS = ("StringList", "MapList")
+
+# automation-action-branch.md: the operators of a choice.
+BRANCH_OPERATORS = (
+    "StringEquals",
+    "EqualsIgnoreCase",
+    "StartsWith",
+    "EndsWith",
+    "Contains",
+    "NumericEquals",
+    "NumericGreater",
+    "NumericLesser",
+    "NumericGreaterOrEquals",
+    "NumericLesserOrEquals",
+    "BooleanEquals",
+)
+
+
+def check(doc: Source, ctx: Context) -> list[Finding]:
+    found: list[Finding] = []
+    types = variable_types(doc)
+    for step in all_steps(doc):
+        action = spec(step.action)
+        if action is None:
+            found.append(_unknown_action(doc, step))
+            continue
+        found += _inputs(doc, step, action, types)
+        found += _outputs(doc, step)
+        if step.action == BRANCH:
+            found += _branch(doc, step)
+    return found
+
+
+def suggest(name: Any, choices: Any, cutoff: float = 0.6) -> str:
+    """'did you mean X?' for the closest of ``choices``, case-insensitively; '' if none is close."""
+    by_lower = {str(c).lower(): str(c) for c in choices}
+    close = get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=cutoff)
+    return f"did you mean {by_lower[close[0]]!r}?" if close else ""
+
+
+def _unknown_action(doc: Source, step: StepRef) -> Finding:
+    hint = suggest(step.action, specs()) or "see the Automation actions reference"
+    return doc.value_finding(
+        "WU201",
+        (*step.where, "action"),
+        f"step {step.name}: {step.action!r} is not an Automation action",
+        hint,
+    )
+
+
+def _inputs(doc: Source, step: StepRef, action: ActionSpec, types: dict[str, str]) -> list[Finding]:
+    found = []
+    at = (*step.where, "inputs")
+    for name in action.required_inputs:
+        if name not in step.inputs:
+            found.append(
+                doc.finding(
+                    "WU202",
+                    at if "inputs" in step.raw else step.where,
+                    f"step {step.name}: {step.action} requires input {name}",
+                    f"add {name} under inputs",
+                )
+            )
+    for name, value in step.inputs.items():
+        declared = action.input(name)
+        if declared is None:
+            if not action.extra_inputs:
+                known = [i.name for i in action.inputs]
+                found.append(
+                    doc.finding(
+                        "WU203",
+                        (*at, name),
+                        f"step {step.name}: {step.action} has no input {name!r}",
+                        suggest(name, known) or f"its inputs: {', '.join(known)}",
+                    )
+                )
+            continue
+        problem = type_mismatch(value, declared.type, types)
+        if problem:
+            found.append(
+                doc.value_finding(
+                    "WU204",
+                    (*at, name),
+                    f"step {step.name}: input {name} must be {article(declared.type)}; {problem}",
+                    _type_hint(declared.type),
+                )
+            )
+    return found
+
+
+def _type_hint(kind: str) -> str:
+    return {
+        "StringList": "write a YAML list, e.g. ['{{ Name }}']",
+        "MapList": "write a list of mappings",
+        "StringMap": "write a mapping",
+        "Integer": "write a whole number",
+        "Boolean": "write true or false",
+        "String": "write a single string",
+    }.get(kind, "")
+
+
+def variable_types(doc: Source) -> dict[str, str]:
+    """The type of every variable whose type the document states: parameters and step outputs."""
+    types: dict[str, str] = {}
+    for name, param in parameters(doc).items():
+        base = parameter_base_type(param.get("type", "String")) if isinstance(param, dict) else None
+        if base:
+            types[name] = base
+    for step in all_steps(doc):
+        action = spec(step.action)
+        for output in action.outputs if action else ():
+            types[f"{step.name}.{output.name}"] = output.type
+        for output in step.declared_outputs:
+            if isinstance(output.get("Name"), str):
+                types[f"{step.name}.{output['Name']}"] = str(output.get("Type", "String"))
+    return types
+
+
+def placeholder_type(value: Any, types: dict[str, str]) -> str | None:
+    """The type of a value that is exactly one ``{{ name }}``.
+
+    '' when it is not one placeholder, None when the variable's type is not known.
+    """
+    if not isinstance(value, str):
+        return ""
+    whole = PLACEHOLDER.fullmatch(value.strip())
+    if whole is None:
+        return ""
+    return types.get(whole.group(1))
+
+
+def type_mismatch(value: Any, kind: str, types: dict[str, str]) -> str:
+    """Why ``value`` cannot be an input of type ``kind`` ('' when it can or cannot be known).
+
+    Only what surely fails is reported: a list where one value is wanted, a single
+    value where a list or mapping is wanted, words where a number or a boolean is.
+    Automation turns numbers and booleans into text, so those are fine as strings.
+    """
+    if kind == "Any":
+        return ""
+    variable = placeholder_type(value, types)
+    if variable is None:
+        return ""
+    if variable:
+        wanted_list, got_list = kind in LISTS, variable in LISTS
+        if wanted_list != got_list or (kind == "StringMap") != (variable == "StringMap"):
+            return f"{value.strip()} is a {variable}"
+        return ""
+    if kind == "String":
+        return "" if not isinstance(value, list | dict) else f"got a {_kind(value)}"
+    if kind == "Integer":
+        ok = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str)
+            and (value.strip().lstrip("-").isdigit() or PLACEHOLDER.search(value))
+        )
+        return "" if ok else f"got {value!r}"
+    if kind == "Boolean":
+        ok = isinstance(value, bool) or (
+            isinstance(value, str)
+            and (value.strip().lower() in ("true", "false") or PLACEHOLDER.search(value))
+        )
+        return "" if ok else f"got {value!r}"
+    if kind == "StringList":
+        if not isinstance(value, list):
+            return f"got a {_kind(value)}"
+        return (
+            ""
+            if all(not isinstance(v, list | dict) for v in value)
+            else "an item is not a single value"
+        )
+    if kind == "MapList":
+        if not isinstance(value, list):
+            return f"got a {_kind(value)}"
+        # An item may be a mapping or a variable that stands for one.
+        ok = all(isinstance(v, dict) or placeholder_type(v, types) != "" for v in value)
+        return "" if ok else "an item is not a mapping"
+    if kind == "StringMap":
+        return "" if isinstance(value, dict) else f"got a {_kind(value)}"
+    return ""
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return f"single value {value!r}"
+
+
+def _outputs(doc: Source, step: StepRef) -> list[Finding]:
+    raw = step.raw.get("outputs")
+    if not isinstance(raw, list):
+        return []
+    found = []
+    for index, output in enumerate(raw):
+        at: DataPath = (*step.where, "outputs", index)
+        if not isinstance(output, dict):
+            found.append(
+                doc.value_finding("WU205", at, f"step {step.name}: an output must be a mapping")
+            )
+            continue
+        for key in ("Name", "Selector"):
+            if not isinstance(output.get(key), str) or not output.get(key):
+                found.append(
+                    doc.value_finding(
+                        "WU205", at, f"step {step.name}: output #{index + 1} has no {key}"
+                    )
+                )
+        kind = output.get("Type", "String")
+        if kind not in OUTPUT_TYPES:
+            found.append(
+                doc.value_finding(
+                    "WU205",
+                    (*at, "Type"),
+                    f"step {step.name}: output type {kind!r} is unknown",
+                    suggest(kind, OUTPUT_TYPES) or f"one of {', '.join(OUTPUT_TYPES)}",
+                )
+            )
+        selector = output.get("Selector")
+        if isinstance(selector, str) and selector:
+            problem = selector_problem(selector)
+            if problem:
+                found.append(
+                    doc.value_finding(
+                        "WU206",
+                        (*at, "Selector"),
+                        f"step {step.name}: output Selector {selector!r} {problem}",
+                        "a JSONPath such as $.Payload.Name",
+                    )
+                )
+    return found
+
+
+def selector_problem(selector: str) -> str:
+    if not selector.startswith("$"):
+        return "does not start with $"
+    try:
+        compile_selector(selector)
+    except SelectorError:
+        return "is not a JSONPath"
+    return ""
+
+
+def _branch(doc: Source, step: StepRef) -> list[Finding]:
+    choices = step.inputs.get("Choices")
+    at = (*step.where, "inputs", "Choices")
+    if not isinstance(choices, list) or not choices:
+        return [
+            doc.value_finding("WU207", at, f"step {step.name}: Choices must be a non-empty list")
+        ]
+    found = []
+    for index, choice in enumerate(choices):
+        if isinstance(choice, dict) and not isinstance(choice.get("NextStep"), str):
+            found.append(
+                doc.value_finding(
+                    "WU207", (*at, index), f"step {step.name}: choice #{index + 1} has no NextStep"
+                )
+            )
+        found += _choice(doc, step, choice, (*at, index), top=True)
+    return found
+
+
+def _choice(doc: Source, step: StepRef, choice: Any, at: DataPath, top: bool) -> list[Finding]:
+    if not isinstance(choice, dict):
+        return [doc.value_finding("WU207", at, f"step {step.name}: a choice must be a mapping")]
+    allowed = {"Variable", *BRANCH_OPERATORS, "And", "Or", "Not"} | ({"NextStep"} if top else set())
+    found = [
+        doc.finding(
+            "WU207",
+            (*at, key),
+            f"step {step.name}: a choice has no key {key!r}",
+            suggest(key, sorted(allowed)),
+        )
+        for key in choice
+        if key not in allowed
+    ]
+    if "And" in choice or "Or" in choice:
+        key = "And" if "And" in choice else "Or"
+        items = choice[key]
+        if not isinstance(items, list) or not items:
+            return [
+                *found,
+                doc.value_finding(
+                    "WU207", (*at, key), f"step {step.name}: {key} needs a list of choices"
+                ),
+            ]
+        for index, item in enumerate(items):
+            found += _choice(doc, step, item, (*at, key, index), top=False)
+        return found
+    if "Not" in choice:
+        return found + _choice(doc, step, choice["Not"], (*at, "Not"), top=False)
+    operators = [k for k in choice if k in BRANCH_OPERATORS]
+    if "Variable" not in choice or len(operators) != 1:
+        found.append(
+            doc.value_finding(
+                "WU207",
+                at,
+                f"step {step.name}: a choice needs a Variable and exactly one operator",
+                "e.g. Variable: '{{ Name }}' with StringEquals: value; "
+                f"operators: {', '.join(BRANCH_OPERATORS)}",
+            )
+        )
+    return found

@@ -1,0 +1,157 @@
+"""The module's documents as Terraform deploys them, for ``winupdate validate --rendered``.
+
+``modules/runbooks`` renders each file of ``documents/`` with ``templatefile`` and four
+variables that the root ``main.tf`` builds from the root variables. We render in pure
+Python rather than through ``terraform console``: validation must stay fast and must
+not need the Terraform binary or provider, and the templates use only plain
+references (``${defaults.NoReboot}``), never functions or directives. A template that
+uses anything else is refused (RenderError) rather than rendered wrongly.
+
+The values are the root variables' defaults, read from ``variables.tf``, put
+together the way ``main.tf`` does (``template_variables`` mirrors its ``module
+"runbooks"`` block; a unit test keeps the two in step). Values only known at apply
+time use a stand-in: the role ARN's account is 123456789012.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import WinUpdateError
+
+DOCUMENT_BASES = ("AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate")
+PARAMETER_KEYS = ("EC2UpdateTag", "NotificationArn", "Approvers")
+STAND_IN_ACCOUNT = "123456789012"
+
+# ${ reference } where reference is name(.name | ["key"])*; "$${" is a literal "${".
+_MARKER = re.compile(r"(\$\$\{)|(%%\{)|\$\{([^}]*)\}|(%\{)")
+_REFERENCE = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*|\["[^"]*"\])*)\s*$')
+_STEP = re.compile(r'\.([A-Za-z_][\w-]*)|\["([^"]*)"\]')
+
+
+class RenderError(WinUpdateError):
+    """The template cannot be rendered the way Terraform would."""
+
+
+def render(text: str, variables: dict[str, Any], source: str = "template") -> str:
+    """``templatefile(source, variables)`` for templates made of plain references."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "${"
+        if match.group(2):
+            return "%{"
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group(4):
+            raise RenderError(
+                f"{source}:{line}: template directives (%{{...}}) are not supported here"
+            )
+        return _text(_lookup(match.group(3), variables, f"{source}:{line}"), f"{source}:{line}")
+
+    return _MARKER.sub(replace, text)
+
+
+def _lookup(expression: str, variables: dict[str, Any], where: str) -> Any:
+    reference = _REFERENCE.match(expression)
+    if reference is None:
+        raise RenderError(
+            f"{where}: ${{{expression}}} is not a plain reference; render it with terraform"
+        )
+    name = reference.group(1)
+    if name not in variables:
+        raise RenderError(
+            f"{where}: the template has no variable {name!r} (it has {', '.join(variables)})"
+        )
+    value = variables[name]
+    path = name
+    for attribute, key in _STEP.findall(reference.group(2)):
+        step = attribute or key
+        if not isinstance(value, dict) or step not in value:
+            raise RenderError(f"{where}: {path} has no attribute {step!r}")
+        value = value[step]
+        path = f"{path}.{step}"
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    """A value as templatefile interpolates it (collections cannot be)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else repr(value)
+    if isinstance(value, str):
+        return value
+    raise RenderError(f"{where}: a {type(value).__name__} cannot be interpolated into text")
+
+
+def variable_defaults(variables_tf: str) -> dict[str, Any]:
+    """The literal ``default`` of every variable in a variables.tf (others are skipped)."""
+    defaults: dict[str, Any] = {}
+    for match in re.finditer(r'^variable "([^"]+)" \{\n(.*?)^\}', variables_tf, re.M | re.S):
+        body = match.group(2)
+        start = re.search(r"^  default\s*=\s*", body, re.M)
+        if start is None:
+            continue
+        value = _literal(body[start.end() :])
+        if value is not _NOT_LITERAL:
+            defaults[match.group(1)] = value
+    return defaults
+
+
+_NOT_LITERAL = object()
+
+
+def _literal(rest: str) -> Any:
+    """The HCL literal at the start of ``rest`` when it is JSON-compatible."""
+    decoder = json.JSONDecoder()
+    try:
+        value, _ = decoder.raw_decode(rest)
+    except ValueError:
+        return _NOT_LITERAL
+    return value
+
+
+def template_variables(module_root: Path) -> dict[str, Any]:
+    """The four template variables, as the root main.tf builds them, from the defaults."""
+    path = module_root / "variables.tf"
+    try:
+        defaults = variable_defaults(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise RenderError(f"--rendered needs the module's variables.tf: {err}") from err
+
+    def var(name: str) -> Any:
+        if name not in defaults:
+            raise RenderError(f"{path}: variable {name} has no literal default to render with")
+        return defaults[name]
+
+    prefix = var("document_prefix")
+    name_stem = prefix.replace(".", "-")
+    return {
+        "document_names": {base: f"{prefix}{base}" for base in DOCUMENT_BASES},
+        "role_arn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:role/{name_stem}WindowsUpdateAutomation",
+        "parameter_names": {key: f"{var('parameter_path_prefix')}{key}" for key in PARAMETER_KEYS},
+        "defaults": {
+            "TargetTagValue": var("target_tag_value"),
+            "RequireApproval": var("require_approval"),
+            "ApprovalTimeoutSeconds": var("approval_timeout_seconds"),
+            "MaxConcurrency": var("max_concurrency"),
+            "MaxErrors": var("max_errors"),
+            "SeverityLevels": ",".join(var("severity_levels")),
+            "Categories": ",".join(var("categories")),
+            "IncludeKbs": ",".join(var("include_kbs")),
+            "ExcludeKbs": ",".join(var("exclude_kbs")),
+            "NoReboot": var("no_reboot"),
+            "AmiRetentionCount": var("ami_retention_count"),
+        },
+    }
+
+
+def module_root_of(document: Path) -> Path:
+    """The Terraform module a documents/ file belongs to: the first parent with variables.tf."""
+    for parent in document.resolve().parents:
+        if (parent / "variables.tf").is_file() and (parent / "main.tf").is_file():
+            return parent
+    raise RenderError(f"{document}: --rendered found no Terraform module (variables.tf) above it")
