@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from .errors import WinUpdateError
+from .errors import UsageError, WinUpdateError
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -48,6 +48,53 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .run.drive import RunCommand, RunOptions
+
+    options = RunOptions(
+        document=args.document,
+        severity_levels=args.severity_levels,
+        max_concurrency=args.max_concurrency,
+        max_errors=args.max_errors,
+        parameters=args.parameter,
+        approve=args.approve,
+        json=args.json,
+        region=args.region,
+        interval=args.interval,
+    )
+    return RunCommand(options).execute()
+
+
+def _cmd_images(args: argparse.Namespace) -> int:
+    import json
+
+    from .run.aws import Aws
+    from .run.images import pipeline_images, render_images
+
+    images = pipeline_images(Aws(args.region), args.instance)
+    if args.json:
+        print(json.dumps([i.as_dict() for i in images], indent=2))
+    else:
+        print(render_images(images))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .run.aws import Aws
+    from .run.report import write_report
+    from .run.timeline import load_timeline
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".html", ".htm"):
+        raise UsageError(f"--out {out}: write a .png or an .html file")
+    timeline = load_timeline(Aws(args.region), args.execution_id)
+    write_report(timeline, out)
+    print(f"wrote {out}: {len(timeline.rows)} instance(s) of run {args.execution_id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .local.server import DEFAULT_PORT
 
@@ -78,7 +125,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="render Terraform template markers with the module's default variables first",
     )
     validate.set_defaults(func=_cmd_validate)
+    _add_run_parsers(commands)
     return parser
+
+
+def _add_run_parsers(commands: argparse._SubParsersAction) -> None:
+    from .run.start import DEFAULT_DOCUMENT
+
+    region = {"help": "AWS region (default: AWS_DEFAULT_REGION / the profile's)"}
+    run = commands.add_parser(
+        "run", help="start a patch run, approve it or say how, follow it, print what it did"
+    )
+    run.add_argument("--document", default=DEFAULT_DOCUMENT, help=f"default {DEFAULT_DOCUMENT}")
+    run.add_argument("--severity-levels", help="e.g. Critical,Important")
+    run.add_argument("--max-concurrency", help="a number or a percentage")
+    run.add_argument("--max-errors", help="a number or a percentage")
+    run.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other parameter the runbook declares (repeatable)",
+    )
+    run.add_argument("--approve", action="store_true", help="approve the run as the caller")
+    run.add_argument("--json", action="store_true", help="one JSON object, no progress")
+    run.add_argument("--region", **region)
+    run.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+    run.set_defaults(func=_cmd_run)
+    images = commands.add_parser("images", help="the AMIs the pipeline made, newest first")
+    images.add_argument("--instance", metavar="ID", help="only this instance's")
+    images.add_argument("--json", action="store_true")
+    images.add_argument("--region", **region)
+    images.set_defaults(func=_cmd_images)
+    report = commands.add_parser("report", help="draw the timeline of an ended run")
+    report.add_argument("execution_id", metavar="EXECUTION_ID")
+    report.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.html")
+    report.add_argument("--region", **region)
+    report.set_defaults(func=_cmd_report)
 
 
 def main(argv: list[str] | None = None) -> int:

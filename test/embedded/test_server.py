@@ -24,3 +24,22 @@ def test_published_messages_are_readable_through_the_control_api(client, endpoin
         messages = json.load(resp)
     assert [m["Message"] for m in messages] == ["one", "two"]
     assert messages[0]["Subject"] == "s1"
+
+
+def test_a_request_signed_for_a_region_that_does_not_exist_is_refused_as_aws_does(endpoint):
+    import boto3
+    import pytest
+    from botocore.exceptions import ClientError
+
+    for service, call in (("ssm", "describe_automation_executions"), ("ec2", "describe_instances")):
+        client = boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name="xx-nowhere-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        with pytest.raises(ClientError) as caught:
+            getattr(client, call)()
+        assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"
+        assert "xx-nowhere-1" in caught.value.response["Error"]["Message"]

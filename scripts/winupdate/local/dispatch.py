@@ -8,6 +8,7 @@ fleet model). The control API under ``/_winupdate/`` serves tests and the CLI.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from .errors import AwsError
@@ -119,6 +121,15 @@ class Dispatcher:
             return self._control(environ, start_response, path[len(CONTROL_PREFIX) :])
         body = _read_body(environ)
         call = self._identify(environ, body)
+        if call is not None and call.region not in known_regions():
+            # What AWS answers a request signed for a region that does not exist.
+            err = AwsError(
+                "InvalidSignatureException",
+                f"Credential should be scoped to a valid region, not '{call.region}'.",
+            )
+            if call.service in QUERY_PROTOCOL:
+                return _answer_query_error(err, call.service, start_response)
+            return self._answer_json(call, _raiser(err), start_response)
         if call is not None:
             self.aws.before_request()
             try:
@@ -228,6 +239,17 @@ class Dispatcher:
             [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
         )
         return [data]
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region of every AWS partition botocore knows, plus the global pseudo-region."""
+    session = botocore.session.get_session()
+    regions = {"aws-global", "global"}
+    for partition in session.get_available_partitions():
+        for service in ("ec2", "ssm", "sts", "iam", "sns"):
+            regions.update(session.get_available_regions(service, partition))
+    return frozenset(regions)
 
 
 def _raiser(err: AwsError) -> Handler:

@@ -80,13 +80,15 @@ class EmbeddedAws:
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
             )
+            # Services exist before the first request is served: a request must never find
+            # the fleet or the Automation service missing.
+            for service in load_extensions(self):
+                self._services[service.name] = service
             self._thread = threading.Thread(
                 target=self._server.serve_forever, name="embedded-aws", daemon=True
             )
             self._thread.start()
             self._warm_up_clients()
-            for service in load_extensions(self):
-                self._services[service.name] = service
             for service in self._services.values():
                 service.start()
         except BaseException:

@@ -1,0 +1,164 @@
+"""``winupdate run``: start the Start runbook, approve or say how, follow, summarize."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .approve import approve, approve_command
+from .aws import Aws
+from .follow import Follower, RunSnapshot, stop_run
+from .progress import PlainProgress, Progress, TtyProgress
+from .start import (
+    DEFAULT_DOCUMENT,
+    build_parameters,
+    document_parameters,
+    parameters_text,
+    start_run,
+)
+from .summary import collect_results, render_table, run_failure, run_json
+
+INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl-C
+
+
+@dataclass
+class RunOptions:
+    document: str = DEFAULT_DOCUMENT
+    severity_levels: str | None = None
+    max_concurrency: str | None = None
+    max_errors: str | None = None
+    parameters: list[str] = field(default_factory=list)
+    approve: bool = False
+    json: bool = False
+    region: str | None = None
+    interval: float = 2.0
+
+
+def ask_stop_or_detach(stdin: TextIO, stderr: TextIO) -> str:
+    """Ask on the terminal; no terminal (CI, a pipe) or no answer means detach."""
+    if not stdin.isatty():
+        return "detach"
+    stderr.write("\nStop the run (s) or detach and leave it running (d)? [s/d] ")
+    stderr.flush()
+    try:
+        answer = stdin.readline().strip().lower()
+    except (EOFError, KeyboardInterrupt):
+        return "detach"
+    return "stop" if answer.startswith("s") else "detach"
+
+
+class RunCommand:
+    """One ``winupdate run``. Streams, the prompt and sleep are injected for tests."""
+
+    def __init__(
+        self,
+        options: RunOptions,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        ask: Callable[[], str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.options = options
+        # Looked up now, not at import: tests and callers redirect sys.stdout.
+        self.stdout = stdout or sys.stdout
+        self.stderr = stderr or sys.stderr
+        self.ask = ask or (lambda: ask_stop_or_detach(sys.stdin, self.stderr))
+        self.sleep = sleep
+        self.approval_handled = False
+        if options.json:
+            self.progress: Progress = Progress()
+        elif self.stdout.isatty():
+            self.progress = TtyProgress(self.stdout)
+        else:
+            self.progress = PlainProgress(self.stdout)
+
+    def say(self, text: str) -> None:
+        """Messages for people: above the progress, or on stderr when stdout is JSON."""
+        if self.options.json:
+            self.stderr.write(text + "\n")
+            self.stderr.flush()
+        else:
+            self.progress.note(text)
+
+    def execute(self) -> int:
+        o = self.options
+        aws = Aws(o.region)
+        self.aws = aws
+        self.caller = aws.caller_arn()
+        declared = document_parameters(aws, o.document)
+        parameters = build_parameters(
+            declared,
+            o.document,
+            {
+                "SeverityLevels": o.severity_levels,
+                "MaxConcurrency": o.max_concurrency,
+                "MaxErrors": o.max_errors,
+            },
+            o.parameters,
+            warn=lambda text: self.stderr.write(f"winupdate: warning: {text}\n"),
+        )
+        execution_id = start_run(aws, o.document, parameters)
+        self.say(f"started {o.document} {execution_id} ({parameters_text(parameters)})")
+        follower = Follower(aws, execution_id, self.on_snapshot, o.interval, self.sleep)
+        try:
+            snapshot = follower.run()
+        except KeyboardInterrupt:
+            return self.interrupted(follower)
+        finally:
+            self.progress.close()
+        try:
+            return self.finish(snapshot)
+        except KeyboardInterrupt:
+            # The run has ended; only our summary was cut short.
+            self.stderr.write(f"interrupted; `winupdate report {execution_id}` draws the run\n")
+            return INTERRUPTED
+
+    def on_snapshot(self, snapshot: RunSnapshot) -> None:
+        request = snapshot.approval
+        if request is not None and not self.approval_handled:
+            self.approval_handled = True
+            if self.options.approve:
+                approve(self.aws, request, self.caller)
+                self.say(f"approved as {self.caller}")
+            else:
+                approvers = ", ".join(request.approvers) or "see the runbook"
+                self.say(
+                    f"waiting for approval (approvers: {approvers}); to approve run:\n"
+                    f"  {approve_command(request.execution_id, self.aws.region)}"
+                )
+        self.progress.update(snapshot)
+
+    def interrupted(self, follower: Follower) -> int:
+        choice = self.ask()
+        snapshot = follower.poll() if choice == "stop" else None
+        if snapshot is not None:
+            stopped = stop_run(self.aws, snapshot)
+            cancelled = ", ".join(stopped) or "nothing (it had ended)"
+            self.say(f"stopping run {follower.execution_id}: cancelled {cancelled}")
+        else:
+            self.say(
+                f"detached; run {follower.execution_id} goes on. Read it back with "
+                f"`winupdate report {follower.execution_id} --out run.html` once it has ended"
+            )
+        return INTERRUPTED
+
+    def finish(self, snapshot: RunSnapshot) -> int:
+        results = collect_results(self.aws, snapshot)
+        if self.options.json:
+            self.stdout.write(json.dumps(run_json(snapshot, results), indent=2) + "\n")
+        else:
+            failure = run_failure(snapshot)
+            line = f"run {snapshot.execution_id}: {snapshot.status}"
+            if failure:
+                line += f" ({failure})"
+            self.stdout.write(line + "\n")
+            if results:
+                self.stdout.write(render_table(results) + "\n")
+            else:
+                self.stdout.write("no instance was updated\n")
+        self.stdout.flush()
+        return 0 if snapshot.succeeded else 1

@@ -1,0 +1,245 @@
+"""What a finished run did to each instance: status, AMIs, updates, duration, failure."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .aws import Aws
+from .errors import ExecutionNotFound
+from .executions import FAILED_STEP, SUCCEEDED, get_execution, output_execution_ids
+from .follow import RunSnapshot
+from .progress import duration
+
+FOUND = re.compile(r"Found\s+(\d+)\s+available\s+Windows\s+Updates?", re.IGNORECASE)
+INSTALLED = re.compile(r"Installed\s+(\d+)\s+(?:Windows\s+)?updates?", re.IGNORECASE)
+PHASES = ("UpdateBefore", "UpdateAfter")
+# How deep to follow executions started by an instance's steps (the seed: Process →
+# CreateImage / WindowsUpdate; the module: none).
+MAX_DEPTH = 2
+
+
+def is_recovery(step_name: str) -> bool:
+    """Steps of a failure path (the module's *OnFailure, ReportFailure; the seed's
+    PublishSNSNotificationFailure): their failures are not the reason."""
+    return step_name.endswith(("OnFailure", "Failure"))
+
+
+@dataclass
+class Ami:
+    image_id: str
+    name: str
+
+
+@dataclass
+class InstanceResult:
+    instance_id: str
+    execution_id: str
+    status: str
+    before: Ami | None = None
+    after: Ami | None = None
+    updates_found: int | None = None
+    updates_installed: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    failed_step: str | None = None
+    failure_reason: str | None = None
+    related_executions: list[str] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in SUCCEEDED
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.start and self.end:
+            return (self.end - self.start).total_seconds()
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["start"] = self.start.isoformat() if self.start else None
+        out["end"] = self.end.isoformat() if self.end else None
+        out["duration_seconds"] = self.duration_seconds
+        out["succeeded"] = self.succeeded
+        return out
+
+
+def _tree(aws: Aws, execution: dict[str, Any]) -> list[dict[str, Any]]:
+    """The execution and the executions its steps started, full records, depth first."""
+    seen = {execution["AutomationExecutionId"]}
+    out = [execution]
+    frontier = [(execution, 0)]
+    while frontier:
+        current, depth = frontier.pop()
+        if depth >= MAX_DEPTH:
+            continue
+        for step in current.get("StepExecutions", []):
+            for child_id in output_execution_ids(step):
+                if child_id in seen:
+                    continue
+                seen.add(child_id)
+                try:
+                    child = get_execution(aws, child_id)
+                except ExecutionNotFound:
+                    continue  # an output that only looked like an execution id
+                out.append(child)
+                frontier.append((child, depth + 1))
+    return out
+
+
+def _updates(tree: list[dict[str, Any]]) -> tuple[int | None, int | None]:
+    """Updates found and installed: declared outputs first, the command's output second."""
+    found: int | None = None
+    installed: int | None = None
+    for execution in tree:
+        for step in execution.get("StepExecutions", []):
+            outputs = step.get("Outputs") or {}
+            for key, values in outputs.items():
+                if not values or not str(values[0]).isdigit():
+                    continue
+                if key.endswith("Found"):
+                    found = int(values[0])
+                elif key.endswith("Installed"):
+                    installed = int(values[0])
+            text = "\n".join(outputs.get("Output", []))
+            if text:
+                hits = FOUND.findall(text)
+                if hits and found is None:
+                    found = int(hits[-1])
+                hits = INSTALLED.findall(text)
+                if hits and installed is None:
+                    installed = int(hits[-1])
+    return found, installed
+
+
+def _images(aws: Aws, instance_id: str, execution_ids: set[str]) -> dict[str, Ami]:
+    """The instance's before/after AMIs made by one of ``execution_ids``: by the name rule
+    ``<InstanceId>_<Phase>_<ExecutionId>`` or by the AutomationExecutionId tag."""
+    ec2 = aws.client("ec2")
+    with aws.errors(f"reading the images of {instance_id}"):
+        images = ec2.describe_images(
+            Owners=["self"],
+            Filters=[{"Name": "name", "Values": [f"{instance_id}_{p}_*" for p in PHASES]}],
+        )["Images"]
+    found: dict[str, tuple[str, Ami]] = {}
+    for image in images:
+        name = image.get("Name", "")
+        tags = {t["Key"]: t["Value"] for t in image.get("Tags", [])}
+        phase = next((p for p in PHASES if f"_{p}_" in name), tags.get("Phase"))
+        made_by = name.rsplit("_", 1)[-1]
+        if phase and (
+            made_by in execution_ids or tags.get("AutomationExecutionId") in execution_ids
+        ):
+            created = image.get("CreationDate", "")
+            if phase not in found or created > found[phase][0]:
+                found[phase] = (created, Ami(image["ImageId"], name))
+    return {phase: ami for phase, (_, ami) in found.items()}
+
+
+def _failure(execution: dict[str, Any]) -> tuple[str | None, str | None]:
+    if execution["AutomationExecutionStatus"] in SUCCEEDED:
+        return None, None
+    steps = execution.get("StepExecutions", [])
+    failed = [s for s in steps if s.get("StepStatus") in FAILED_STEP]
+    culprit = next((s for s in failed if not is_recovery(s["StepName"])), None) or (
+        failed[0] if failed else None
+    )
+    if culprit is None:
+        return None, execution.get("FailureMessage") or execution["AutomationExecutionStatus"]
+    reason = (
+        culprit.get("FailureMessage")
+        or (culprit.get("FailureDetails") or {}).get("FailureType")
+        or culprit["StepStatus"]
+    )
+    return culprit["StepName"], reason
+
+
+def instance_result(aws: Aws, instance_id: str, execution_id: str) -> InstanceResult:
+    execution = get_execution(aws, execution_id)
+    tree = _tree(aws, execution)
+    ids = {e["AutomationExecutionId"] for e in tree}
+    images = _images(aws, instance_id, ids)
+    found, installed = _updates(tree)
+    failed_step, reason = _failure(execution)
+    return InstanceResult(
+        instance_id=instance_id,
+        execution_id=execution_id,
+        status=execution["AutomationExecutionStatus"],
+        before=images.get("UpdateBefore"),
+        after=images.get("UpdateAfter"),
+        updates_found=found,
+        updates_installed=installed,
+        start=execution.get("ExecutionStartTime"),
+        end=execution.get("ExecutionEndTime"),
+        failed_step=failed_step,
+        failure_reason=reason,
+        related_executions=sorted(ids - {execution_id}),
+    )
+
+
+def collect_results(aws: Aws, snapshot: RunSnapshot) -> list[InstanceResult]:
+    return [instance_result(aws, i.instance_id, i.execution_id) for i in snapshot.instances]
+
+
+def run_failure(snapshot: RunSnapshot) -> str | None:
+    """Why the Start run itself failed (rejected approval, a failed step), if it did."""
+    if snapshot.status in SUCCEEDED:
+        return None
+    step, reason = _failure(snapshot.start)
+    return f"{step}: {reason}" if step else reason
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def render_table(results: list[InstanceResult]) -> str:
+    """One row per instance, columns sized to their content."""
+    header = (
+        "instance",
+        "status",
+        "AMI before",
+        "AMI after",
+        "found",
+        "installed",
+        "duration",
+        "failure",
+    )
+    rows = [header]
+    for r in results:
+        seconds = r.duration_seconds
+        failure = f"{r.failed_step}: {r.failure_reason}" if r.failed_step else r.failure_reason
+        rows.append(
+            (
+                r.instance_id,
+                r.status,
+                f"{r.before.image_id} {r.before.name}" if r.before else "-",
+                f"{r.after.image_id} {r.after.name}" if r.after else "-",
+                _cell(r.updates_found),
+                _cell(r.updates_installed),
+                duration(seconds) if seconds is not None else "-",
+                _cell(failure),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_json(snapshot: RunSnapshot, results: list[InstanceResult]) -> dict[str, Any]:
+    return {
+        "execution_id": snapshot.execution_id,
+        "document": snapshot.start.get("DocumentName"),
+        "status": snapshot.status,
+        "failure": run_failure(snapshot),
+        "process_execution_ids": [p["AutomationExecutionId"] for p in snapshot.processes],
+        "instances": [r.as_dict() for r in results],
+        "succeeded": snapshot.succeeded,
+    }
