@@ -39,3 +39,7 @@ class ScaledClock:
 
     def sleep(self, modelled: float) -> None:
         time.sleep(self.real_seconds(modelled))
+
+    def wall(self) -> float:
+        """Unscaled monotonic seconds, for real work measured as it really lasts (a script)."""
+        return time.monotonic()

@@ -59,3 +59,9 @@ class ControlClient:
     def all_api_calls(self) -> list[dict[str, Any]]:
         """AWS calls made by the steps of every execution: execution_id, document, calls."""
         return self._request("GET", "automation/calls")
+
+    def run_maintenance_window(self, window_id: str) -> str:
+        """Run the window now, as its schedule would; return its ``WindowExecutionId``."""
+        return self._request("POST", "maintenance-windows/run", {"WindowId": window_id})[
+            "WindowExecutionId"
+        ]

@@ -111,7 +111,8 @@ def _run_step(
     outcome: tuple[Status, str, str] = (Status.FAILED, "", "Verification")
     for attempt in range(1, max(1, step.max_attempts) + 1):
         record.attempts = attempt
-        deadline = svc.now() + step.timeout_seconds if step.timeout_seconds else None
+        timed_here = step.timeout_seconds and not getattr(impl, "times_itself", False)
+        deadline = svc.now() + step.timeout_seconds if timed_here else None
         ctx = StepContext(svc, ex, record)
         try:
             result = yield from _drive(svc, ex, impl(ctx).run(inputs), deadline, cancellable)

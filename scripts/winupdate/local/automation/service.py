@@ -39,6 +39,9 @@ class AutomationService:
         self.executions: dict[str, Execution] = {}
         self._outputs: dict[str, dict[str, Any]] = {}
         self.calls: Counter[str] = Counter()
+        # execution id -> engine key to wake when it ends (a maintenance window's runner
+        # waits on the executions it started without being their parent).
+        self._watchers: dict[str, str] = {}
         self.engine = Engine(aws.clock, self._crashed)
 
     # -- service protocol ------------------------------------------------------
@@ -254,8 +257,20 @@ class AutomationService:
             ex.failure_message = message
             ex.current_step = ex.current_action = None
             parent_id = ex.parent_id
+            watcher = self._watchers.pop(ex.execution_id, None)
         if parent_id:
             self.engine.wake(parent_id)
+        if watcher:
+            self.engine.wake(watcher)
+
+    def wake_when_finished(self, execution_id: str, key: str) -> None:
+        """Wake the engine runner ``key`` when ``execution_id`` ends (at once if it has)."""
+        with self.lock:
+            ex = self.executions.get(execution_id)
+            if ex is not None and not ex.is_terminal:
+                self._watchers[execution_id] = key
+                return
+        self.engine.wake(key)
 
     def count_progress(self, parent: Execution, status: Status) -> None:
         key = {

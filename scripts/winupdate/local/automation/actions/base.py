@@ -9,6 +9,9 @@ from ..context import ActionResult, ActionRun, StepContext, StepFailed
 
 class Action:
     action: str = ""
+    # True when the action enforces the step's timeoutSeconds itself, in real seconds,
+    # because what it waits for is real work that the scaled clock would stretch.
+    times_itself: bool = False
 
     def __init__(self, ctx: StepContext) -> None:
         self.ctx = ctx

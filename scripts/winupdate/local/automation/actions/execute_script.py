@@ -14,11 +14,16 @@ import sys
 import tempfile
 from typing import Any
 
+from ..context import StepTimedOut
 from ..registry import implements
 from .base import Action, ActionResult, ActionRun, StepFailed, require
 
 # How often the step looks whether the script has ended, in modelled seconds.
 CHECK_SECONDS = 1.0
+# automation-action-executeScript.md: "Each aws:executeScript action can run up to a
+# maximum duration of 600 seconds (10 minutes). You can limit the timeout by specifying
+# the timeoutSeconds parameter".
+MAX_SECONDS = 600.0
 RUNNER = r"""
 import json, sys, traceback
 request = json.load(sys.stdin)
@@ -37,6 +42,12 @@ except Exception as err:
 
 @implements("aws:executeScript")
 class ExecuteScript(Action):
+    # The script is real code in a real process: a second of it is a second, not `speed`
+    # modelled seconds. Measured on the scaled clock, a script that takes half a wall
+    # second would exceed a 120 s timeoutSeconds at the test speed (600), which AWS would
+    # never do; so its timeout is counted in real seconds.
+    times_itself = True
+
     def run(self, inputs: dict[str, Any]) -> ActionRun:
         require(inputs, "Runtime", "Handler")
         runtime = str(inputs["Runtime"])
@@ -79,10 +90,15 @@ class ExecuteScript(Action):
                 env=env,
                 text=True,
             )
+            timeout = min(self.ctx.record.step.timeout_seconds or MAX_SECONDS, MAX_SECONDS)
+            clock = self.ctx.clock
+            started = clock.wall()
             try:
                 process.stdin.write(request)
                 process.stdin.close()
                 while process.poll() is None:
+                    if clock.wall() - started >= timeout:
+                        raise StepTimedOut()
                     yield CHECK_SECONDS
             finally:
                 if process.poll() is None:

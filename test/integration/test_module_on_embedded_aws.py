@@ -1,0 +1,662 @@
+"""The repository's root module, deployed by Terraform on the embedded AWS, and its own
+runbooks run there as designed (DESIGN.md, "The job"; README, "The Terraform module").
+
+Terraform applies once for the whole file (``deployed``): a second plan finds nothing to
+change; four runs of the Start runbook go over one small Windows fleet, each after the other
+(rejected, expired, approved, an after-AMI that fails), then the standalone CreateImage and
+WindowsUpdate runbooks; then a new ``document_prefix`` renames the runbooks and their
+cross-references, and ``destroy`` leaves nothing behind. Tests run in file order; the two
+that change the deployment come last.
+
+The fixture (``fixtures/module_local``) knows nothing about the emulator: the endpoint
+comes from ``AWS_ENDPOINT_URL``, as for ``examples/local``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from automation_support import steps_by_name, wait_until
+from embedded.seed_support import (
+    images_of,
+    instance_state,
+    wait_for_agents,
+    wait_for_state,
+    windows_image,
+)
+from winupdate.local.control_client import ControlClient
+from winupdate.terraform import Terraform, aws_endpoint_env
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent / "fixtures" / "module_local"
+ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
+# How long the embedded AWS may take (wall seconds) to end a whole run at the test speed.
+RUN_WALL_TIMEOUT = 90.0
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.skipif(
+        shutil.which("terraform") is None, reason="the terraform binary is not on PATH"
+    ),
+]
+
+
+# -- the deployment ---------------------------------------------------------------------------
+@dataclass
+class Deployment:
+    tf: Terraform
+    workdir: Path
+    env: dict[str, str]
+    variables: dict[str, Any]
+    outputs: dict[str, Any]
+    approver: str
+
+    @property
+    def names(self) -> dict[str, str]:
+        return self.outputs["document_names"]
+
+    @property
+    def topic(self) -> str:
+        return self.outputs["sns_topic_arn"]
+
+    @property
+    def tag_key(self) -> str:
+        return self.variables["target_tag_key"]
+
+    def reconfigure(self, **changes: Any) -> None:
+        """Point Terraform at new input variables for the same working directory and state."""
+        self.variables = {**self.variables, **changes}
+        self.tf = Terraform(self.workdir, env=self.env, variables=self.variables)
+
+
+def copy_fixture(destination: Path) -> Path:
+    """The fixture, its module source rewritten to reach this repository from its new place."""
+    shutil.copytree(
+        FIXTURE, destination, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
+    )
+    main = destination / "main.tf"
+    source = os.path.relpath(REPO, destination)
+    text = main.read_text(encoding="utf-8")
+    assert '"../../../.."' in text
+    main.write_text(text.replace('"../../../.."', f'"{source}"'), encoding="utf-8")
+    return destination
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory, endpoint, client):
+    """The module applied once, with names unique to this run; destroyed if a test did not."""
+    workdir = copy_fixture(tmp_path_factory.mktemp("module") / "module_local")
+    stem = f"Wu{uuid.uuid4().hex[:8]}"
+    # moto answers GetCallerIdentity for the test credentials with arn:aws:sts::…:user/moto;
+    # AWS names an IAM user arn:aws:iam::…:user/<name>, the form aws:approve and the
+    # module's approvers validation take.
+    caller = client("sts").get_caller_identity()["Arn"]
+    approver = re.sub(r"^arn:aws:sts::(\d{12}):user/", r"arn:aws:iam::\1:user/", caller)
+    variables = {
+        "document_prefix": f"{stem}-",
+        "target_tag_key": f"{stem}Update",
+        "parameter_path_prefix": f"/{stem}/",
+        "approvers": [approver],
+    }
+    env = aws_endpoint_env(endpoint)
+    tf = Terraform(workdir, env=env, variables=variables)
+    tf.init()
+    tf.apply()
+    deployment = Deployment(tf, workdir, env, variables, tf.output(), approver)
+    yield deployment
+    if deployment.tf.state_resources():
+        deployment.tf.destroy()
+
+
+# -- the fleet ---------------------------------------------------------------------------------
+@dataclass
+class Fleet:
+    running: str
+    stopped: str
+    untagged: str
+
+    @property
+    def tagged(self) -> tuple[str, str]:
+        return (self.running, self.stopped)
+
+
+@pytest.fixture(scope="module")
+def fleet(deployed, client):
+    """Tagged running, tagged stopped (registered with SSM before it was stopped), untagged."""
+    ec2, ssm = client("ec2"), client("ssm")
+    image = windows_image(ec2)
+
+    def launch(tags: dict[str, str]) -> str:
+        spec = [
+            {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ]
+        return ec2.run_instances(
+            ImageId=image,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.medium",
+            IamInstanceProfile={"Name": deployed.outputs["instance_profile_name"]},
+            TagSpecifications=spec,
+        )["Instances"][0]["InstanceId"]
+
+    key = deployed.tag_key
+    running = launch({key: "ON", "Name": "module-running"})
+    stopped = launch({key: "ON", "Name": "module-stopped"})
+    untagged = launch({"Name": "module-untagged"})
+    ids = [running, stopped, untagged]
+    wait_for_state(ec2, ids, "running")
+    wait_for_agents(ssm, ids, "Online")
+    ec2.stop_instances(InstanceIds=[stopped])
+    wait_for_state(ec2, [stopped], "stopped")
+    yield Fleet(running, stopped, untagged)
+    ec2.terminate_instances(InstanceIds=ids)
+
+
+# -- runs ------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    start_id: str
+    start: dict[str, Any]
+    children: dict[str, dict[str, Any]] = field(default_factory=dict)  # instance id -> execution
+    rate_control: dict[str, Any] | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def execution_ids(self) -> set[str]:
+        ids = {self.start_id}
+        ids.update(c["AutomationExecutionId"] for c in self.children.values())
+        if self.rate_control:
+            ids.add(self.rate_control["AutomationExecutionId"])
+        return ids
+
+
+def execution(ssm: Any, execution_id: str) -> dict[str, Any]:
+    return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
+
+
+def start_run(deployed: Deployment, ssm: Any) -> str:
+    waiting_for = {"Waiting", "Success", "Failed", "TimedOut", "Cancelled"}
+    start_id = ssm.start_automation_execution(DocumentName=deployed.names["AutomationStart"])[
+        "AutomationExecutionId"
+    ]
+    waiting = wait_until(ssm, start_id, waiting_for)
+    assert waiting["AutomationExecutionStatus"] == "Waiting", steps_by_name(waiting)
+    return start_id
+
+
+def wait_for_run(ssm: Any, start_id: str) -> None:
+    """Until Start and everything it started have ended."""
+    deadline = time.monotonic() + RUN_WALL_TIMEOUT
+    while True:
+        start = execution(ssm, start_id)
+        process_id = process_execution_id(start)
+        pending = [start] if start["AutomationExecutionStatus"] in ACTIVE else []
+        if process_id:
+            family = [execution(ssm, process_id), *children_of(ssm, process_id)]
+            pending += [e for e in family if e["AutomationExecutionStatus"] in ACTIVE]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                "still running: "
+                + ", ".join(
+                    f"{e['DocumentName']}={e['AutomationExecutionStatus']}" for e in pending
+                )
+            )
+        time.sleep(0.1)
+
+
+def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
+    pages = ssm.get_paginator("describe_automation_executions").paginate(
+        Filters=[{"Key": "ParentExecutionId", "Values": [parent_id]}]
+    )
+    return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
+
+
+def collect(deployed: Deployment, ssm: Any, endpoint: str, start_id: str) -> Run:
+    run = Run(start_id, execution(ssm, start_id))
+    process_id = process_execution_id(run.start)
+    if process_id:
+        run.rate_control = execution(ssm, process_id)
+        for child in children_of(ssm, process_id):
+            full = execution(ssm, child["AutomationExecutionId"])
+            run.children[full["Parameters"]["InstanceId"][0]] = full
+    ids = run.execution_ids()
+    run.messages = [
+        m
+        for m in ControlClient(endpoint).messages(deployed.topic)
+        if any(i in m["Message"] for i in ids)
+    ]
+    return run
+
+
+def commands_on(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
+    return ssm.list_command_invocations(InstanceId=instance_id)["CommandInvocations"]
+
+
+def is_approval_request(message: dict[str, Any]) -> bool:
+    """aws:approve's request, which carries the Approve step's Message."""
+    return "Approve or reject within" in message["Message"]
+
+
+def is_summary(message: dict[str, Any]) -> bool:
+    return (message.get("Subject") or "").startswith("Windows Update run")
+
+
+def process_execution_id(start: dict[str, Any]) -> str | None:
+    """The rate-control execution Start started, once its StartProcess step has run."""
+    step = steps_by_name(start).get("StartProcess", {})
+    value = step.get("Outputs", {}).get("ExecutionId", [""])[0]
+    return value if re.fullmatch(r"[0-9a-f-]{36}", value) else None
+
+
+@pytest.fixture(scope="module")
+def rejected_run(deployed, fleet, client, endpoint):
+    """Start, Reject; what the fleet looks like right after (before any other run)."""
+    ssm, ec2 = client("ssm"), client("ec2")
+    start_id = start_run(deployed, ssm)
+    ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Reject")
+    wait_for_run(ssm, start_id)
+    run = collect(deployed, ssm, endpoint, start_id)
+    after = {
+        i: {
+            "images": images_of(ec2, i),
+            "commands": commands_on(ssm, i),
+            "state": instance_state(ec2, i),
+        }
+        for i in (fleet.running, fleet.stopped, fleet.untagged)
+    }
+    return run, after
+
+
+@pytest.fixture(scope="module")
+def expired_run(deployed, fleet, rejected_run, client, endpoint):
+    """Start, and no approver answers within approval_timeout_seconds (600 s, 1 s of wall)."""
+    ssm, ec2 = client("ssm"), client("ec2")
+    start_id = start_run(deployed, ssm)
+    wait_for_run(ssm, start_id)
+    run = collect(deployed, ssm, endpoint, start_id)
+    changed = [
+        i
+        for i in (fleet.running, fleet.stopped, fleet.untagged)
+        if images_of(ec2, i) or commands_on(ssm, i)
+    ]
+    return run, changed
+
+
+@pytest.fixture(scope="module")
+def approved_run(deployed, fleet, expired_run, client, endpoint):
+    """Start, Approve, every execution ended (after the runs that were not approved)."""
+    ssm = client("ssm")
+    start_id = start_run(deployed, ssm)
+    ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+    wait_for_run(ssm, start_id)
+    return collect(deployed, ssm, endpoint, start_id)
+
+
+@pytest.fixture(scope="module")
+def failed_run(deployed, fleet, approved_run, client, endpoint):
+    """The after-AMI of the stopped instance fails; the running instance's run is untouched.
+
+    ``image_fails`` spoils the next CreateImage of the instance, so it is injected once the
+    run's before-AMI of that instance is done.
+    """
+    ssm = client("ssm")
+    control = ControlClient(endpoint)
+    start_id = start_run(deployed, ssm)
+    ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+    deadline = time.monotonic() + RUN_WALL_TIMEOUT
+    try:
+        while True:
+            child = child_for(ssm, start_id, fleet.stopped)
+            if child is not None:
+                before = steps_by_name(child)["CreateImageBefore"]
+                assert before["StepStatus"] in ("Pending", "InProgress", "Success"), before
+                if before["StepStatus"] == "Success":
+                    assert steps_by_name(child)["CreateImageAfter"]["StepStatus"] == "Pending"
+                    control.inject_fault(kind="image_fails", instance_id=fleet.stopped, count=1)
+                    break
+            assert time.monotonic() < deadline, "the before-AMI of the stopped instance never ended"
+            time.sleep(0.02)
+        wait_for_run(ssm, start_id)
+    finally:
+        control.clear_faults()
+    return collect(deployed, ssm, endpoint, start_id)
+
+
+def child_for(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
+    process_id = process_execution_id(execution(ssm, start_id))
+    if process_id is None:
+        return None
+    for child in children_of(ssm, process_id):
+        full = execution(ssm, child["AutomationExecutionId"])
+        if full["Parameters"]["InstanceId"] == [instance_id]:
+            return full
+    return None
+
+
+# -- 1. a second plan ------------------------------------------------------------------------
+def test_a_second_plan_finds_nothing_to_change(deployed, client):
+    assert deployed.tf.plan_has_changes() is False
+    ssm = client("ssm")
+    for name in deployed.names.values():
+        document = ssm.describe_document(Name=name)["Document"]
+        assert (document["DocumentType"], document["SchemaVersion"]) == ("Automation", "0.3")
+    parameters = {
+        p["Name"]: p["Value"]
+        for p in ssm.get_parameters(Names=list(deployed.outputs["parameter_names"].values()))[
+            "Parameters"
+        ]
+    }
+    names = deployed.outputs["parameter_names"]
+    assert parameters == {
+        names["EC2UpdateTag"]: deployed.tag_key,
+        names["NotificationArn"]: deployed.topic,
+        names["Approvers"]: deployed.approver,
+    }
+
+
+# -- 3. a rejected approval changes nothing ---------------------------------------------------
+def test_a_rejected_run_fails_at_its_approval_and_starts_nothing(rejected_run, deployed):
+    run, _ = rejected_run
+    # automation-action-approve.md: a rejection fails the step; the step is critical, so the
+    # run ends Failed even though onFailure sends it on to the message.
+    assert run.start["AutomationExecutionStatus"] == "Failed"
+    steps = steps_by_name(run.start)
+    assert steps["Approve"]["StepStatus"] == "Failed"
+    assert steps["PublishNotApproved"]["StepStatus"] == "Success"
+    assert all(
+        steps[name]["StepStatus"] == "Pending"
+        for name in ("StartProcess", "WaitForProcesses", "Summarize", "ReportFailure")
+    )
+    assert run.rate_control is None and run.children == {}
+
+
+def test_a_rejected_run_changes_no_instance(rejected_run, fleet):
+    _, after = rejected_run
+    for instance in (fleet.running, fleet.stopped, fleet.untagged):
+        assert after[instance]["images"] == []
+        assert after[instance]["commands"] == []
+    assert after[fleet.running]["state"] == "running"
+    assert after[fleet.stopped]["state"] == "stopped"
+    assert after[fleet.untagged]["state"] == "running"
+
+
+def test_a_rejected_run_sends_one_message_that_says_so(rejected_run):
+    run, _ = rejected_run
+    requests = [m for m in run.messages if is_approval_request(m)]
+    others = [m for m in run.messages if not is_approval_request(m)]
+    assert len(requests) == 1
+    assert len(others) == 1
+    assert "not approved" in others[0]["Subject"]
+    assert "rejected" in others[0]["Message"] and "No instance was changed" in others[0]["Message"]
+
+
+def test_an_expired_approval_times_the_run_out_and_says_so_once(expired_run):
+    run, changed = expired_run
+    # automation-handling-timeouts.md: a step that times out leaves the run Timed Out unless
+    # it is not critical, even when onFailure sends the run on to another step.
+    assert run.start["AutomationExecutionStatus"] == "TimedOut"
+    steps = steps_by_name(run.start)
+    assert steps["Approve"]["StepStatus"] == "TimedOut"
+    assert steps["PublishNotApproved"]["StepStatus"] == "Success"
+    assert steps["StartProcess"]["StepStatus"] == "Pending"
+    assert run.rate_control is None and changed == []
+    others = [m for m in run.messages if not is_approval_request(m)]
+    assert [m["Subject"] for m in others] == ["Windows Update not approved: nothing was started"]
+    assert "expired after 600 seconds" in others[0]["Message"]
+
+
+# -- 2. an approved run ----------------------------------------------------------------------
+def test_an_approved_run_succeeds_with_one_process_run_per_tagged_instance(approved_run, fleet):
+    run = approved_run
+    assert run.start["AutomationExecutionStatus"] == "Success", steps_by_name(run.start)
+    assert sorted(run.children) == sorted(fleet.tagged)
+    for instance, child in run.children.items():
+        assert child["AutomationExecutionStatus"] == "Success", (instance, steps_by_name(child))
+    summary = steps_by_name(run.start)["Summarize"]["Outputs"]
+    assert (summary["Total"], summary["Succeeded"], summary["Failed"]) == (["2"], ["2"], ["0"])
+
+
+def test_each_tagged_instance_has_one_before_and_one_after_ami_named_and_tagged(
+    approved_run, fleet, client
+):
+    ec2 = client("ec2")
+    for instance in fleet.tagged:
+        execution_id = approved_run.children[instance]["AutomationExecutionId"]
+        images = {i["Name"]: i for i in images_of(ec2, instance)}
+        phases = ("UpdateBefore", "UpdateAfter")
+        assert sorted(images) == sorted(f"{instance}_{phase}_{execution_id}" for phase in phases)
+        for phase in phases:
+            image = images[f"{instance}_{phase}_{execution_id}"]
+            assert image["State"] == "available"
+            wanted = {"InstanceId": instance, "Phase": phase, "AutomationExecutionId": execution_id}
+            assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
+            snapshots = [
+                m["Ebs"]["SnapshotId"]
+                for m in image["BlockDeviceMappings"]
+                if m.get("Ebs", {}).get("SnapshotId")
+            ]
+            assert snapshots
+            for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
+                assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
+        before = images[f"{instance}_UpdateBefore_{execution_id}"]
+        after = images[f"{instance}_UpdateAfter_{execution_id}"]
+        assert before["CreationDate"] < after["CreationDate"]
+
+
+def test_the_stopped_instance_is_stopped_again_and_the_running_one_runs(
+    approved_run, fleet, client
+):
+    ec2 = client("ec2")
+    assert instance_state(ec2, fleet.stopped) == "stopped"
+    assert instance_state(ec2, fleet.running) == "running"
+    steps = steps_by_name(approved_run.children[fleet.stopped])
+    assert steps["StartInstance"]["StepStatus"] == "Success"
+    assert steps["StopInstance"]["StepStatus"] == "Success"
+    steps = steps_by_name(approved_run.children[fleet.running])
+    assert steps["StartInstance"]["StepStatus"] == "Pending"
+    assert steps["StopInstance"]["StepStatus"] == "Pending"
+
+
+def test_one_success_message_per_instance_with_the_update_counts_and_both_amis(
+    approved_run, fleet, client
+):
+    ec2, ssm = client("ec2"), client("ssm")
+    for instance in fleet.tagged:
+        child = approved_run.children[instance]
+        mine = [m for m in approved_run.messages if child["AutomationExecutionId"] in m["Message"]]
+        assert len(mine) == 1, mine
+        message = mine[0]
+        assert message["Subject"] == f"Windows Update succeeded for {instance}"
+        outputs = child["Outputs"]
+        found, installed = (
+            outputs["ParseUpdateResults.Found"][0],
+            outputs["ParseUpdateResults.Installed"][0],
+        )
+        assert f"Updates found: {found}, installed: {installed}" in message["Message"]
+        assert int(found) > 0 and installed == found
+        images = {i["Name"].split("_")[1]: i["ImageId"] for i in images_of(ec2, instance)}
+        assert f"AMI before: {images['UpdateBefore']}" in message["Message"]
+        assert f"AMI after: {images['UpdateAfter']}" in message["Message"]
+        # The counts are the command's own: its output says so.
+        invocation = ssm.get_command_invocation(
+            CommandId=outputs["InstallUpdates.CommandId"][0], InstanceId=instance
+        )
+        assert f"Found {found} available Windows Updates." in invocation["StandardOutputContent"]
+
+
+def test_start_publishes_exactly_one_summary(approved_run):
+    run = approved_run
+    summaries = [m for m in run.messages if is_summary(m)]
+    assert len(summaries) == 1
+    assert summaries[0]["Subject"] == "Windows Update run: 2/2 instances succeeded"
+    assert run.start_id in summaries[0]["Message"]
+    assert "Failed instances: none" in summaries[0]["Message"]
+    # One approval request, one message per instance, one summary: nothing else.
+    assert len(run.messages) == 4
+
+
+def test_the_untagged_instance_is_untouched(approved_run, fleet, client):
+    ec2, ssm = client("ec2"), client("ssm")
+    assert fleet.untagged not in approved_run.children
+    assert images_of(ec2, fleet.untagged) == []
+    assert commands_on(ssm, fleet.untagged) == []
+    assert instance_state(ec2, fleet.untagged) == "running"
+
+
+# -- 4. an after-AMI that fails ---------------------------------------------------------------
+def test_a_failed_after_ami_fails_that_instance_only_and_the_run(failed_run, fleet):
+    run = failed_run
+    failed = run.children[fleet.stopped]
+    assert failed["AutomationExecutionStatus"] == "Failed"
+    steps = steps_by_name(failed)
+    assert steps["CreateImageBefore"]["StepStatus"] == "Success"
+    assert steps["CreateImageAfter"]["StepStatus"] == "Failed"
+    assert steps["PublishSuccess"]["StepStatus"] == "Pending"
+    other = run.children[fleet.running]
+    assert other["AutomationExecutionStatus"] == "Success", steps_by_name(other)
+    # Start summarizes, then its assertion that every instance succeeded fails the run.
+    assert run.start["AutomationExecutionStatus"] == "Failed"
+    start_steps = steps_by_name(run.start)
+    assert start_steps["Summarize"]["Outputs"]["Failed"] == ["1"]
+    assert start_steps["AssertAllSucceeded"]["StepStatus"] == "Failed"
+
+
+def test_a_failed_after_ami_sends_one_failure_message_naming_the_step_and_reason(failed_run, fleet):
+    run = failed_run
+    failed_id = run.children[fleet.stopped]["AutomationExecutionId"]
+    mine = [m for m in run.messages if failed_id in m["Message"]]
+    assert len(mine) == 1, mine
+    assert mine[0]["Subject"] == f"Windows Update failed for {fleet.stopped}"
+    assert "Failed step: CreateImageAfter" in mine[0]["Message"]
+    reason = re.search(r"^Reason: (.+)$", mine[0]["Message"], re.MULTILINE)
+    assert reason and "failed" in reason.group(1).lower(), mine[0]["Message"]
+    other_id = run.children[fleet.running]["AutomationExecutionId"]
+    others = [m for m in run.messages if other_id in m["Message"]]
+    assert [m["Subject"] for m in others] == [f"Windows Update succeeded for {fleet.running}"]
+    summaries = [m for m in run.messages if is_summary(m)]
+    assert [m["Subject"] for m in summaries] == ["Windows Update run: 1/2 instances succeeded"]
+    assert f"Failed instances: {fleet.stopped} (Failed)" in summaries[0]["Message"]
+    # The approval request, one message per instance, the summary: nothing else.
+    assert len(run.messages) == 4
+
+
+def test_a_failed_after_ami_keeps_the_before_ami_and_restores_the_state(failed_run, fleet, client):
+    ec2 = client("ec2")
+    failed_id = failed_run.children[fleet.stopped]["AutomationExecutionId"]
+    images = {i["Name"]: i for i in images_of(ec2, fleet.stopped)}
+    assert images[f"{fleet.stopped}_UpdateBefore_{failed_id}"]["State"] == "available"
+    after = images.get(f"{fleet.stopped}_UpdateAfter_{failed_id}")
+    assert after is None or after["State"] == "failed"
+    steps = steps_by_name(failed_run.children[fleet.stopped])
+    assert steps["StopOnFailure"]["StepStatus"] == "Success"
+    assert instance_state(ec2, fleet.stopped) == "stopped"
+    assert instance_state(ec2, fleet.running) == "running"
+    assert instance_state(ec2, fleet.untagged) == "running"
+
+
+def test_a_failed_after_ami_is_noticed_at_once(failed_run, fleet):
+    # The seed noticed a failed child only when aws:waitForAwsResourceProperty timed out
+    # (up to 3600 s). Here the failed image fails its step as soon as it is failed, and Start
+    # moves on as soon as the last per-instance run has ended.
+    steps = steps_by_name(failed_run.children[fleet.stopped])
+    image_step = steps["CreateImageAfter"]
+    took = image_step["ExecutionEndTime"] - image_step["ExecutionStartTime"]
+    assert took < timedelta(seconds=600), took
+    assert "failed" in image_step["FailureMessage"].lower(), image_step["FailureMessage"]
+    last_child_end = max(c["ExecutionEndTime"] for c in failed_run.children.values())
+    waited = steps_by_name(failed_run.start)["WaitForProcesses"]
+    assert waited["ExecutionEndTime"] - last_child_end < timedelta(seconds=300)
+
+
+# -- the standalone runbooks -------------------------------------------------------------------
+def test_the_standalone_runbooks_image_and_scan_one_instance(deployed, fleet, failed_run, client):
+    ssm, ec2 = client("ssm"), client("ec2")
+    instance = fleet.running
+    image_run = ssm.start_automation_execution(
+        DocumentName=deployed.names["CreateImage"],
+        Parameters={"InstanceId": [instance], "AddImageName": ["UpdateAfter"]},
+    )["AutomationExecutionId"]
+    scan_run = ssm.start_automation_execution(
+        DocumentName=deployed.names["WindowsUpdate"],
+        Parameters={"InstanceId": [instance], "Action": ["Scan"]},
+    )["AutomationExecutionId"]
+    for execution_id in (image_run, scan_run):
+        wait_for_run(ssm, execution_id)
+    imaged = execution(ssm, image_run)
+    assert imaged["AutomationExecutionStatus"] == "Success", steps_by_name(imaged)
+    image_id = imaged["Outputs"]["CreateImage.ImageId"][0]
+    image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    assert image["Name"] == f"{instance}_UpdateAfter_{image_run}"
+    wanted = {"InstanceId": instance, "Phase": "UpdateAfter", "AutomationExecutionId": image_run}
+    assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
+    snapshots = imaged["Outputs"]["TagImage.SnapshotIds"]
+    for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
+        assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
+    scanned = execution(ssm, scan_run)
+    assert scanned["AutomationExecutionStatus"] == "Success", steps_by_name(scanned)
+    # The approved run installed everything: a scan finds nothing and installs nothing.
+    assert scanned["Outputs"]["ParseUpdateResults.Found"] == ["0"]
+    assert scanned["Outputs"]["ParseUpdateResults.Installed"] == ["0"]
+    assert scanned["Outputs"]["InstallUpdates.Status"] == ["Success"]
+    assert instance_state(ec2, instance) == "running"
+
+
+# -- 1. rename and destroy (these change the deployment: last) --------------------------------
+def test_a_new_document_prefix_renames_the_runbooks_and_their_references(deployed, client):
+    ssm = client("ssm")
+    old = dict(deployed.names)
+    prefix = deployed.variables["document_prefix"].rstrip("-") + "Renamed-"
+    deployed.reconfigure(document_prefix=prefix)
+    deployed.tf.apply()
+    deployed.outputs = deployed.tf.output()
+    new = deployed.names
+    assert new == {role: f"{prefix}{role}" for role in old}
+    for name in old.values():
+        with pytest.raises(ClientError, match="InvalidDocument"):
+            ssm.describe_document(Name=name)
+    contents = {
+        role: ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
+        for role, name in new.items()
+    }
+    start = contents["AutomationStart"]
+    assert f"DocumentName: {new['AutomationProcess']}" in start
+    process = contents["AutomationProcess"]
+    assert new["CreateImage"] in process and new["WindowsUpdate"] in process
+    for content in contents.values():
+        assert not any(name in content for name in old.values())
+        assert deployed.outputs["automation_role_arn"] in content
+    assert deployed.tf.plan_has_changes() is False
+
+
+def test_destroy_leaves_nothing_behind(deployed, client):
+    ssm, iam, sns, kms = client("ssm"), client("iam"), client("sns"), client("kms")
+    outputs = deployed.outputs
+    deployed.tf.destroy()
+    assert deployed.tf.state_resources() == []
+    for name in outputs["document_names"].values():
+        with pytest.raises(ClientError, match="InvalidDocument"):
+            ssm.describe_document(Name=name)
+    parameters = ssm.get_parameters(Names=list(outputs["parameter_names"].values()))
+    assert parameters["Parameters"] == []
+    role = outputs["automation_role_arn"].rsplit("/", 1)[1]
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_role(RoleName=role)
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_instance_profile(InstanceProfileName=outputs["instance_profile_name"])
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    assert outputs["sns_topic_arn"] not in topics
+    # AWS never deletes a key at once: it waits out the deletion window.
+    key = kms.describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]
+    assert key["KeyState"] == "PendingDeletion"
