@@ -54,3 +54,47 @@ def test_a_script_that_outlasts_its_timeout_times_out(client):
     assert step["StepStatus"] == "TimedOut"
     assert "Timeout: 1 seconds" in step["FailureMessage"]
     assert execution["AutomationExecutionStatus"] == "TimedOut"
+
+
+COUNTING = """
+import boto3
+
+
+def handler(events, context):
+    ssm = boto3.client("ssm")
+    for _ in range(3):
+        ssm.describe_parameters()
+    return {"region": ssm.meta.region_name}
+"""
+
+
+def test_calls_a_script_makes_are_counted_against_its_execution(client, endpoint):
+    from automation_support import api_calls
+
+    step = {
+        "name": "script",
+        "action": "aws:executeScript",
+        "inputs": {"Runtime": "python3.11", "Handler": "handler", "Script": COUNTING},
+        "outputs": [{"Name": "Region", "Selector": "$.Payload.region", "Type": "String"}],
+    }
+    execution = run(client, step)
+    assert execution["AutomationExecutionStatus"] == "Success"
+    assert steps_by_name(execution)["script"]["Outputs"]["Region"] == ["us-east-1"]
+    assert api_calls(endpoint, execution["AutomationExecutionId"]) == 3
+
+
+def test_scripts_run_quickly_in_a_warm_worker(client):
+    # Each script step costs modelled time for its wall time; a warm worker keeps a short
+    # script far under a minute of modelled time even at the test speed.
+    quick = {
+        "name": "script",
+        "action": "aws:executeScript",
+        "inputs": {
+            "Runtime": "python3.11",
+            "Handler": "handler",
+            "Script": "def handler(events, context):\n    return 1\n",
+        },
+    }
+    run(client, quick)  # warms a worker
+    step = steps_by_name(run(client, quick))["script"]
+    assert (step["ExecutionEndTime"] - step["ExecutionStartTime"]).total_seconds() < 60

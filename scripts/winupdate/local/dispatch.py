@@ -131,7 +131,7 @@ class Dispatcher:
                 return _answer_query_error(err, call.service, start_response)
             return self._answer_json(call, _raiser(err), start_response)
         if call is not None:
-            self.aws.before_request()
+            self.aws.before_request(call)
             try:
                 self.aws.check_faults(call)
                 for check in _BEFORE.get((call.service, call.operation), ()):

@@ -133,10 +133,13 @@ class EmbeddedAws:
     def service(self, name: str) -> Any:
         return self._services[name]
 
-    def before_request(self) -> None:
+    def before_request(self, call: Any = None) -> None:
         """Let modelled processes catch up with the clock before a request is answered."""
         for service in self._services.values():
             service.tick()
+        automation = self._services.get("automation")
+        if automation is not None and call is not None:
+            automation.note_call(call.access_key)
 
     def check_faults(self, call: Any) -> None:
         faults = self._services.get("faults")

@@ -68,8 +68,8 @@ class StepContext:
         method_name = botocore.xform_name(api)
         if api not in client.meta.service_model.operation_names:
             raise StepFailed(f"{service} has no API named {api}.", failure_type="InputValidation")
-        self.execution.api_calls += 1
-        self.service.count_call(self.execution)
+        with self.service.lock:
+            self.execution.api_calls += 1
         try:
             response = getattr(client, method_name)(**params)
         except ParamValidationError as err:

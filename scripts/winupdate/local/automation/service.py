@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from .models import Execution, StepRecord
 from .parameters import api_parameters, resolve_parameters
 from .runbook import Runbook, RunbookError, load_runbook
 from .runner import run_execution, run_rate_control
+from .script_workers import ScriptWorkers
 from .statuses import Status
 from .targets import check_target_parameter, resolve_targets
 from .variables import Scope
@@ -38,7 +38,9 @@ class AutomationService:
         self.lock = threading.RLock()
         self.executions: dict[str, Execution] = {}
         self._outputs: dict[str, dict[str, Any]] = {}
-        self.calls: Counter[str] = Counter()
+        # access key -> execution id, for the calls an execution's scripts make
+        self._script_keys: dict[str, str] = {}
+        self._script_workers: ScriptWorkers | None = None
         # execution id -> engine key to wake when it ends (a maintenance window's runner
         # waits on the executions it started without being their parent).
         self._watchers: dict[str, str] = {}
@@ -47,9 +49,32 @@ class AutomationService:
     # -- service protocol ------------------------------------------------------
     def start(self) -> None:
         self.engine.start()
+        self.script_workers.prewarm()
 
     def stop(self) -> None:
         self.engine.stop()
+        if self._script_workers is not None:
+            self._script_workers.close()
+            self._script_workers = None
+
+    @property
+    def script_workers(self) -> ScriptWorkers:
+        if self._script_workers is None:
+            self._script_workers = ScriptWorkers(self.aws.endpoint)
+        return self._script_workers
+
+    def script_access_key(self, ex: Execution) -> str:
+        key = "ASIASCRIPT" + ex.execution_id.replace("-", "")[:10].upper()
+        with self.lock:
+            self._script_keys[key] = ex.execution_id
+        return key
+
+    def note_call(self, access_key: str | None) -> None:
+        """Count a request made by an execution's script against that execution."""
+        execution_id = self._script_keys.get(access_key or "")
+        if execution_id is not None:
+            with self.lock:
+                self.executions[execution_id].api_calls += 1
 
     def tick(self) -> None:
         pass
@@ -282,10 +307,6 @@ class AutomationService:
         with self.lock:
             if parent.progress is not None:
                 parent.progress[key] += 1
-
-    def count_call(self, ex: Execution) -> None:
-        with self.lock:
-            self.calls[ex.execution_id] += 1
 
     def request_cancel(self, ex: Execution) -> None:
         with self.lock:

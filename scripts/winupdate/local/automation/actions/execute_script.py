@@ -1,17 +1,13 @@
 """aws:executeScript — automation-action-executeScript.md (Python runtimes).
 
-The handler runs in a child Python process, like Automation's managed runtime,
-with boto3 pointed at the embedded AWS through AWS_ENDPOINT_URL. Its return value
-is the step's Payload; Selectors read ``$.Payload...``.
+The handler runs in a warm worker process (``script_workers``), like Automation's managed
+runtime, with boto3 pointed at the embedded AWS through AWS_ENDPOINT_URL. Its return
+value is the step's Payload; Selectors read ``$.Payload...``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
 from typing import Any
 
 from ..context import StepTimedOut
@@ -24,20 +20,6 @@ CHECK_SECONDS = 1.0
 # maximum duration of 600 seconds (10 minutes). You can limit the timeout by specifying
 # the timeoutSeconds parameter".
 MAX_SECONDS = 600.0
-RUNNER = r"""
-import json, sys, traceback
-request = json.load(sys.stdin)
-namespace = {"__name__": "__automation__"}
-try:
-    exec(compile(request["script"], "<script>", "exec"), namespace)
-    handler = namespace[request["handler"]]
-    result = handler(request["payload"], None)
-    sys.stdout.write("\n@@RESULT@@" + json.dumps({"ok": True, "payload": result}, default=str))
-except Exception as err:
-    trace = traceback.format_exc(limit=3)
-    failure = {"ok": False, "error": f"{type(err).__name__}: {err}", "trace": trace}
-    sys.stdout.write("\n@@RESULT@@" + json.dumps(failure))
-"""
 
 
 @implements("aws:executeScript")
@@ -66,51 +48,36 @@ class ExecuteScript(Action):
         if isinstance(payload, str):
             payload = json.loads(payload)
         ex = self.ctx.execution
-        env = {
-            **os.environ,
-            "AWS_ENDPOINT_URL": self.ctx.service.aws.endpoint,
-            "AWS_ACCESS_KEY_ID": "ASIAEMBEDDEDAUTOMATION",
-            "AWS_SECRET_ACCESS_KEY": "embedded",
-            "AWS_REGION": ex.region,
-            "AWS_DEFAULT_REGION": ex.region,
-            "AUTOMATION_EXECUTION_ID": ex.execution_id,
+        workers = self.ctx.service.script_workers
+        clock = self.ctx.clock
+        while (worker := workers.acquire()) is None:
+            yield CHECK_SECONDS
+        request = {
+            "script": str(inputs["Script"]),
+            "handler": str(inputs["Handler"]),
+            "payload": payload,
+            "env": {
+                "AWS_REGION": ex.region,
+                "AWS_DEFAULT_REGION": ex.region,
+                "AUTOMATION_EXECUTION_ID": ex.execution_id,
+                # The script's own calls are counted against its execution by this key.
+                "AWS_ACCESS_KEY_ID": self.ctx.service.script_access_key(ex),
+            },
         }
-        env.pop("AWS_PROFILE", None)
-        env.pop("AWS_SESSION_TOKEN", None)
-        request = json.dumps(
-            {"script": str(inputs["Script"]), "handler": str(inputs["Handler"]), "payload": payload}
-        )
-        # Files, not pipes: a chatty script must not block on a full pipe while we wait.
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            process = subprocess.Popen(
-                [sys.executable, "-c", RUNNER],
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=err,
-                env=env,
-                text=True,
-            )
-            timeout = min(self.ctx.record.step.timeout_seconds or MAX_SECONDS, MAX_SECONDS)
-            clock = self.ctx.clock
-            started = clock.wall()
-            try:
-                process.stdin.write(request)
-                process.stdin.close()
-                while process.poll() is None:
-                    if clock.wall() - started >= timeout:
-                        raise StepTimedOut()
-                    yield CHECK_SECONDS
-            finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-            out.seek(0)
-            err.seek(0)
-            stdout, stderr = out.read(), err.read()
-        log, _, result_text = stdout.rpartition("\n@@RESULT@@")
-        if not result_text:
-            raise StepFailed(f"The script process ended without a result. {stderr[-500:]}")
-        result = json.loads(result_text)
+        timeout = min(self.ctx.record.step.timeout_seconds or MAX_SECONDS, MAX_SECONDS)
+        started = clock.wall()
+        result = None
+        try:
+            worker.send(request)
+            while (result := worker.poll()) is None:
+                if clock.wall() - started >= timeout:
+                    raise StepTimedOut()
+                yield CHECK_SECONDS
+        finally:
+            if result is None:
+                workers.discard(worker)
+            else:
+                workers.release(worker)
         if not result["ok"]:
             raise StepFailed(
                 f"Step fails when it is executing the script. {result['error']}. "
@@ -119,6 +86,6 @@ class ExecuteScript(Action):
             )
         payload_out = result["payload"]
         outputs = {"OutputPayload": json.dumps({"Payload": payload_out})}
-        if log.strip():
-            outputs["ExecutionLog"] = log.strip()[-4000:]
+        if result.get("log", "").strip():
+            outputs["ExecutionLog"] = result["log"].strip()
         return ActionResult(outputs=outputs, response={"Payload": payload_out})
