@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 class ScaledClock:
     """Wall time sped up by ``speed``; starts at the real current time."""
 
+    virtual = False
+
     def __init__(self, speed: float = 1.0) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -43,3 +45,47 @@ class ScaledClock:
     def wall(self) -> float:
         """Unscaled monotonic seconds, for real work measured as it really lasts (a script)."""
         return time.monotonic()
+
+
+# 2026-01-01T00:00:00Z: virtual runs start here, so their numbers repeat exactly.
+VIRTUAL_EPOCH = 1767225600.0
+
+
+class VirtualClock:
+    """Discrete-event time: it stands still while anything is running and jumps to the next
+    wake-up when every execution and fleet process is waiting. A night of patching takes
+    as long as the work the emulator does, and the same run gives the same numbers."""
+
+    virtual = True
+    speed = float("inf")
+
+    def __init__(self, start: float = VIRTUAL_EPOCH) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return self._now
+
+    def datetime(self) -> datetime:
+        return datetime.fromtimestamp(self._now, tz=UTC)
+
+    def advance_to(self, when: float) -> None:
+        with self._lock:
+            if when > self._now:
+                self._now = when
+
+    def real_seconds(self, modelled: float) -> float:
+        return 0.0
+
+    def wait(self, condition: threading.Condition, modelled: float) -> None:
+        # Time moves only when the engine advances it; wait for new work or a wake.
+        condition.wait(timeout=0.05)
+
+    def sleep(self, modelled: float) -> None:
+        self.advance_to(self._now + modelled)
+
+    def wall(self) -> float:
+        return time.monotonic()
+
+
+Clock = ScaledClock | VirtualClock

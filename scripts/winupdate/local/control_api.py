@@ -72,3 +72,28 @@ def automation_calls(aws: EmbeddedAws, params: dict[str, Any]) -> Any:
             }
             for ex in service.executions.values()
         ]
+
+
+@control("POST", "automation/settings")
+def automation_settings(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
+    """The account's Automation quotas and a simulated approver, for simulations:
+    ``MaxConcurrentExecutions``, ``QueueLimit``, ``AutoApprove`` ({Principal, AfterSeconds}
+    or null)."""
+    service = aws.service("automation")
+    if "MaxConcurrentExecutions" in params:
+        service.max_concurrent = int(params["MaxConcurrentExecutions"])
+    if "QueueLimit" in params:
+        service.queue_limit = int(params["QueueLimit"])
+    if "AutoApprove" in params:
+        auto = params["AutoApprove"]
+        service.auto_approve = (
+            {"principal": auto["Principal"], "after": float(auto.get("AfterSeconds", 0))}
+            if auto
+            else None
+        )
+    return {
+        "MaxConcurrentExecutions": service.max_concurrent,
+        "QueueLimit": service.queue_limit,
+        "AutoApprove": service.auto_approve,
+        "Running": service.running_count,
+    }

@@ -50,11 +50,32 @@ class ControlClient:
         ``inject_fault(kind="image_fails", instance_id="i-...")``."""
         return self._request("POST", "faults", spec)
 
+    def throttle(
+        self, service: str, operation: str, times: int, match: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Answer the next ``times`` matching calls as ``service`` throttles (EC2
+        ``RequestLimitExceeded``/503, SSM ``ThrottlingException``/400, ...)."""
+        return self.inject_fault(
+            kind="throttle", service=service, operation=operation, count=times, match=match or {}
+        )
+
+    def fleet_fault(
+        self, kind: str, instance_id: str | None = None, count: int | None = 1
+    ) -> dict[str, Any]:
+        """A fleet fault (``faults.FLEET_FAULTS``) for one instance (or every one, with no
+        ``instance_id``), spent after ``count`` hits (``None``: every time)."""
+        return self.inject_fault(kind=kind, instance_id=instance_id, count=count)
+
     def clear_faults(self) -> None:
         self._request("POST", "faults/clear", {})
 
     def api_calls(self, execution_id: str) -> int:
         return self._request("GET", f"automation/calls?execution_id={execution_id}")["calls"]
+
+    def automation_settings(self, **settings: Any) -> dict[str, Any]:
+        """Set (or read, with no arguments) ``MaxConcurrentExecutions``, ``QueueLimit`` and
+        ``AutoApprove={"Principal": arn, "AfterSeconds": s}``."""
+        return self._request("POST", "automation/settings", settings)
 
     def all_api_calls(self) -> list[dict[str, Any]]:
         """AWS calls made by the steps of every execution: execution_id, document, calls."""

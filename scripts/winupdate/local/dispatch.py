@@ -116,6 +116,14 @@ class Dispatcher:
         self.moto_app = moto_app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        # Counted so virtual time never jumps while a request is half answered.
+        self.aws.request_started()
+        try:
+            return self._answer(environ, start_response)
+        finally:
+            self.aws.request_ended()
+
+    def _answer(self, environ: dict[str, Any], start_response: Callable) -> Any:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response, path[len(CONTROL_PREFIX) :])

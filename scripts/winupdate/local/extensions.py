@@ -23,6 +23,7 @@ HANDLER_MODULES = [
     "winupdate.local.maintenance_window_runs",
     "winupdate.local.automation.responses",
     "winupdate.local.automation.document_checks",
+    "winupdate.local.automation.service_settings",
 ]
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.

@@ -19,7 +19,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .clock import ScaledClock
+from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
 
@@ -52,11 +52,17 @@ class EmbeddedAws:
         speed: float = 1.0,
         host: str = "127.0.0.1",
         region: str = "us-east-1",
+        virtual: bool = False,
+        seed: int = 0,
     ):
+        """``virtual``: discrete-event time (simulations, benchmarks) instead of ``speed``."""
         self.host = host
         self.region = region
+        self.seed = seed
+        self.in_flight = 0
+        self._in_flight_lock = threading.Lock()
         self.port = port
-        self.clock = ScaledClock(speed)
+        self.clock: Clock = VirtualClock() if virtual else ScaledClock(speed)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._services: dict[str, Any] = {}
@@ -75,6 +81,12 @@ class EmbeddedAws:
             raise RuntimeError("an embedded AWS already runs in this process")
         try:
             _reset_moto()
+            if self.clock.virtual:
+                # moto's and our ids (instances, AMIs, executions) from one seeded random:
+                # a virtual run repeats exactly, catalogues of updates included.
+                from moto.moto_api._internal import mock_random
+
+                mock_random.seed(self.seed)
             _warm_up(self.region)
             app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
@@ -141,6 +153,31 @@ class EmbeddedAws:
         if automation is not None and call is not None:
             automation.note_call(call.access_key)
 
+    # -- virtual time: what the engine asks before it moves the clock ----------------
+    def request_started(self) -> None:
+        with self._in_flight_lock:
+            self.in_flight += 1
+
+    def request_ended(self) -> None:
+        with self._in_flight_lock:
+            self.in_flight -= 1
+
+    def quiet(self) -> bool:
+        """No request is being answered: nothing outside the engine is changing state."""
+        return self.in_flight == 0
+
+    def next_event(self) -> float | None:
+        times = [
+            t
+            for service in self._services.values()
+            if (t := getattr(service, "next_event", lambda: None)()) is not None
+        ]
+        return min(times, default=None)
+
+    def advanced(self) -> None:
+        for service in self._services.values():
+            service.tick()
+
     def check_faults(self, call: Any) -> None:
         faults = self._services.get("faults")
         if faults is not None:
@@ -157,7 +194,11 @@ class EmbeddedAws:
                     endpoint_url=self.endpoint,
                     aws_access_key_id=SERVICE_ACCESS_KEY,
                     aws_secret_access_key="embedded",
-                    config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=30),
+                    config=Config(
+                        retries={"mode": "standard", "total_max_attempts": 1},
+                        connect_timeout=5,
+                        read_timeout=30,
+                    ),
                 )
             return self._clients[key]
 

@@ -19,6 +19,23 @@ if TYPE_CHECKING:
 # interval; cdk-ssm-documents' simulation and observed runs poll every few seconds.
 POLL_SECONDS = 5.0
 
+# Error codes AWS services use for throttling (botocore's retry handler knows the same).
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "ProvisionedThroughputExceededException",
+    }
+)
+THROTTLE_FIRST_BACKOFF = 1.0
+THROTTLE_MAX_BACKOFF = 30.0
+
 # An action's run() is a generator: it yields how many modelled seconds to wait
 # (it may be woken earlier by a signal or a child's end) and returns its result.
 Wait = float
@@ -62,24 +79,42 @@ class StepContext:
     def region(self) -> str:
         return self.execution.region
 
-    def call(self, service: str, api: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Call ``service``'s ``api`` on the embedded AWS, as the Automation service would."""
+    def call(
+        self, service: str, api: str, params: dict[str, Any]
+    ) -> Generator[Wait, None, dict[str, Any]]:
+        """Call ``service``'s ``api`` on the embedded AWS, as the Automation service would.
+
+        Use as ``response = yield from ctx.call(...)``. A throttled call is retried with
+        backoff within the account's throttling retry time limit
+        (automation-throttling-retry: every action but aws:executeScript), after which the
+        step fails and ``maxAttempts`` takes over.
+        """
         client = self.service.aws.client(service, self.region)
-        method_name = botocore.xform_name(api)
         if api not in client.meta.service_model.operation_names:
             raise StepFailed(f"{service} has no API named {api}.", failure_type="InputValidation")
-        with self.service.lock:
-            self.execution.api_calls += 1
-        try:
-            response = getattr(client, method_name)(**params)
-        except ParamValidationError as err:
-            raise StepFailed(str(err).replace("\n", " "), "InputValidation") from err
-        except ClientError as err:
-            raise StepFailed(str(err)) from err
-        except BotoCoreError as err:
-            raise StepFailed(f"{type(err).__name__}: {err}") from err
-        response.pop("ResponseMetadata", None)
-        return jsonable(response)
+        method = getattr(client, botocore.xform_name(api))
+        limit = self.service.throttling_retry_limit(self.execution)
+        began = self.clock.now()
+        backoff = THROTTLE_FIRST_BACKOFF
+        while True:
+            with self.service.lock:
+                self.execution.api_calls += 1
+            try:
+                response = method(**params)
+            except ParamValidationError as err:
+                raise StepFailed(str(err).replace("\n", " "), "InputValidation") from err
+            except ClientError as err:
+                code = err.response.get("Error", {}).get("Code", "")
+                waited = self.clock.now() - began
+                if code in THROTTLING_CODES and waited + backoff <= limit:
+                    yield backoff
+                    backoff = min(backoff * 2, THROTTLE_MAX_BACKOFF)
+                    continue
+                raise StepFailed(str(err)) from err
+            except BotoCoreError as err:
+                raise StepFailed(f"{type(err).__name__}: {err}") from err
+            response.pop("ResponseMetadata", None)
+            return jsonable(response)
 
     def take_signals(self) -> list[dict[str, Any]]:
         with self.service.lock:

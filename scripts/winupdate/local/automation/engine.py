@@ -13,16 +13,28 @@ import itertools
 import threading
 import traceback
 from collections.abc import Callable, Generator
+from typing import Any
 
-from ..clock import ScaledClock
+from ..clock import Clock
 
 Runner = Generator[float, None, None]
 
 
 class Engine:
-    def __init__(self, clock: ScaledClock, on_crash: Callable[[str, BaseException], None]):
+    """``idle`` (virtual time only): when the engine has nothing due, it asks
+    ``idle.next_event()`` for the next modelled process outside the engine (the fleet's),
+    ``idle.quiet()`` whether no request is being answered, and after moving the clock
+    calls ``idle.advanced()`` so those processes catch up."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        on_crash: Callable[[str, BaseException], None],
+        idle: Any = None,
+    ):
         self.clock = clock
         self._on_crash = on_crash
+        self._idle = idle
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, str, int]] = []
         self._seq = itertools.count()
@@ -72,17 +84,32 @@ class Engine:
         self._cond.notify_all()
 
     def _next_due(self) -> str | None:
-        with self._cond:
-            while not self._stopped:
+        while True:
+            with self._cond:
+                if self._stopped:
+                    return None
                 while self._heap and self._heap[0][3] != self._tokens.get(self._heap[0][2]):
                     heapq.heappop(self._heap)  # superseded by a later schedule or a wake
                 if self._heap and self._heap[0][0] <= self.clock.now():
                     self._running = heapq.heappop(self._heap)[2]
                     self._woken_while_running = False
                     return self._running
-                delay = self._heap[0][0] - self.clock.now() if self._heap else 3600.0
-                self.clock.wait(self._cond, delay)
-            return None
+                mine = self._heap[0][0] if self._heap else None
+                if not self.clock.virtual:
+                    delay = mine - self.clock.now() if mine is not None else 3600.0
+                    self.clock.wait(self._cond, delay)
+                    continue
+            # Virtual time, nothing due: jump to the next wake-up anywhere, if nothing is
+            # being answered right now (outside the lock: the fleet has its own).
+            others = self._idle.next_event() if self._idle is not None else None
+            when = min((t for t in (mine, others) if t is not None), default=None)
+            if when is not None and (self._idle is None or self._idle.quiet()):
+                self.clock.advance_to(when)
+                if self._idle is not None:
+                    self._idle.advanced()
+                continue
+            with self._cond:
+                self.clock.wait(self._cond, 0.0)
 
     def _loop(self) -> None:
         while (key := self._next_due()) is not None:

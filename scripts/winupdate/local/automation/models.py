@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from moto.moto_api._internal import mock_random
 
 from .runbook import Runbook, Step
 from .statuses import TERMINAL, Status
@@ -21,7 +22,7 @@ class StepRecord:
     """One step execution (botocore shape ``StepExecution``)."""
 
     step: Step
-    step_execution_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    step_execution_id: str = field(default_factory=lambda: str(mock_random.uuid4()))
     status: Status = Status.PENDING
     start: float | None = None
     end: float | None = None

@@ -11,6 +11,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .context import ActionResult, StepCancelled, StepContext, StepFailed, StepTimedOut
+from .exceptions import AutomationExecutionLimitExceededException
 from .models import Execution, StepRecord
 from .registry import implementation
 from .runbook import Step
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 Runner = Generator[float, None, None]
 # A parent of a rate-controlled run sleeps this long unless a child's end wakes it.
 IDLE_SECONDS = 3600.0
+# When the account's Automation queue is full, a parent looks again this often.
+QUEUE_RETRY_SECONDS = 60.0
 # automation-actions.md, onCancel: "Automation runs the cancellation workflow for a
 # maximum of two minutes".
 CANCEL_WORKFLOW_SECONDS = 120
@@ -229,11 +232,15 @@ def run_rate_control(svc: AutomationService, ex: Execution) -> Runner:
             and not ex.cancel_requested
             and len(running) < min(ramp, concurrency)
         ):
-            child = svc.start_child(ex, targets.pop(0))
+            try:
+                child = svc.start_child(ex, targets[0])
+            except AutomationExecutionLimitExceededException:
+                break  # the account's queue is full: try again a little later
+            targets.pop(0)
             running.append(child.execution_id)
-        if not running:
+        if not running and (halted or ex.cancel_requested or not targets):
             break
-        yield svc.now() + IDLE_SECONDS
+        yield svc.now() + (IDLE_SECONDS if running else QUEUE_RETRY_SECONDS)
         if ex.cancel_requested:
             for child_id in running:
                 svc.request_cancel(svc.get(child_id))

@@ -72,12 +72,12 @@ class ScriptWorker:
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
 
-    def poll(self) -> dict[str, Any] | None:
-        """The answer if the script has ended, without blocking."""
+    def poll(self, wait: float = 0.0) -> dict[str, Any] | None:
+        """The answer if the script has ended (waiting at most ``wait`` wall seconds)."""
         assert self.process.stdout is not None
         if self.process.poll() is not None:
             return {"ok": False, "error": f"the script process exited ({self.process.returncode})"}
-        ready, _, _ = select.select([self.process.stdout], [], [], 0)
+        ready, _, _ = select.select([self.process.stdout], [], [], wait)
         if not ready:
             return None
         line = self.process.stdout.readline()

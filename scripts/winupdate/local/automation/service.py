@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-import uuid
+from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from moto.moto_api._internal import mock_random
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
@@ -14,6 +15,7 @@ from .engine import Engine
 from .exceptions import (
     AutomationDefinitionNotFoundException,
     AutomationDefinitionVersionNotFoundException,
+    AutomationExecutionLimitExceededException,
     AutomationExecutionNotFoundException,
     InvalidAutomationExecutionParametersException,
 )
@@ -30,6 +32,12 @@ if TYPE_CHECKING:
     from ..server import EmbeddedAws
 
 
+# Service Quotas for Systems Manager Automation: 100 concurrently running automations
+# (each child and rate-control parent included), 1,000 more queued as Pending.
+DEFAULT_MAX_CONCURRENT = 100
+DEFAULT_QUEUE_LIMIT = 1000
+
+
 class AutomationService:
     name = "automation"
 
@@ -38,16 +46,27 @@ class AutomationService:
         self.lock = threading.RLock()
         self.executions: dict[str, Execution] = {}
         self._outputs: dict[str, dict[str, Any]] = {}
+        # The account's Automation quotas: concurrently running executions (children and
+        # rate-control parents count too) and the queue of Pending ones beyond them.
+        self.max_concurrent = DEFAULT_MAX_CONCURRENT
+        self.queue_limit = DEFAULT_QUEUE_LIMIT
+        self._running: set[str] = set()
+        self._queue: deque[tuple[str, Any]] = deque()
+        # {"principal": ARN, "after": seconds}: approvals given by a simulated approver
+        self.auto_approve: dict[str, Any] | None = None
         # access key -> execution id, for the calls an execution's scripts make
         self._script_keys: dict[str, str] = {}
         self._script_workers: ScriptWorkers | None = None
         # execution id -> engine key to wake when it ends (a maintenance window's runner
         # waits on the executions it started without being their parent).
         self._watchers: dict[str, str] = {}
-        self.engine = Engine(aws.clock, self._crashed)
+        self.engine = Engine(aws.clock, self._crashed, idle=aws if aws.clock.virtual else None)
 
     # -- service protocol ------------------------------------------------------
     def start(self) -> None:
+        from .service_settings import reset_all
+
+        reset_all()  # a fresh embedded AWS has AWS's default settings
         self.engine.start()
         self.script_workers.prewarm()
 
@@ -62,6 +81,12 @@ class AutomationService:
         if self._script_workers is None:
             self._script_workers = ScriptWorkers(self.aws.endpoint)
         return self._script_workers
+
+    def throttling_retry_limit(self, ex: Execution) -> float:
+        """Seconds a step may retry throttled calls (the account's service setting)."""
+        from .service_settings import THROTTLING_RETRY, setting_value
+
+        return float(setting_value(ex.account_id, ex.region, THROTTLING_RETRY))
 
     def script_access_key(self, ex: Execution) -> str:
         key = "ASIASCRIPT" + ex.execution_id.replace("-", "")[:10].upper()
@@ -120,7 +145,7 @@ class AutomationService:
         else:
             values = resolve_parameters(runbook, given, self._ssm_lookup(account_id, region))
         ex = Execution(
-            execution_id=str(uuid.uuid4()),
+            execution_id=str(mock_random.uuid4()),
             document_name=document_name,
             document_version=version,
             runbook=runbook,
@@ -149,12 +174,39 @@ class AutomationService:
             }
         else:
             ex.steps = [StepRecord(step) for step in runbook.steps]
+        runner = run_rate_control(self, ex) if rate_controlled else run_execution(self, ex)
         with self.lock:
+            queued = len(self._running) >= self.max_concurrent
+            if queued and len(self._queue) >= self.queue_limit:
+                raise AutomationExecutionLimitExceededException(
+                    f"{len(self._running)} automations run and {len(self._queue)} wait in the "
+                    f"queue: the account's limits are {self.max_concurrent} concurrent and "
+                    f"{self.queue_limit} queued."
+                )
             self.executions[ex.execution_id] = ex
             self._outputs[ex.execution_id] = {}
-        runner = run_rate_control(self, ex) if rate_controlled else run_execution(self, ex)
+            if queued:
+                # The quota page: beyond the concurrency quota an automation waits in a
+                # queue with the status Pending.
+                self._queue.append((ex.execution_id, runner))
+                return ex
+            self._running.add(ex.execution_id)
         self.engine.submit(ex.execution_id, runner)
         return ex
+
+    def _admit_queued(self) -> None:
+        admitted = []
+        with self.lock:
+            while self._queue and len(self._running) < self.max_concurrent:
+                execution_id, runner = self._queue.popleft()
+                self._running.add(execution_id)
+                admitted.append((execution_id, runner))
+        for execution_id, runner in admitted:
+            self.engine.submit(execution_id, runner)
+
+    @property
+    def running_count(self) -> int:
+        return len(self._running)
 
     def start_child(self, parent: Execution, value: str) -> Execution:
         name = parent.target_parameter_name or ""
@@ -283,6 +335,8 @@ class AutomationService:
             ex.current_step = ex.current_action = None
             parent_id = ex.parent_id
             watcher = self._watchers.pop(ex.execution_id, None)
+            self._running.discard(ex.execution_id)
+        self._admit_queued()
         if parent_id:
             self.engine.wake(parent_id)
         if watcher:
@@ -313,7 +367,15 @@ class AutomationService:
             if ex.is_terminal:
                 return
             ex.cancel_requested = True
-            ex.status = Status.CANCELLING
+            queued = next((q for q in self._queue if q[0] == ex.execution_id), None)
+            if queued is not None:
+                self._queue.remove(queued)
+                queued[1].close()
+            else:
+                ex.status = Status.CANCELLING
+        if queued is not None:
+            self.finish(ex, Status.CANCELLED, None)
+            return
         self.engine.wake(ex.execution_id)
         for child_id in ex.children:
             self.request_cancel(self.get(child_id))

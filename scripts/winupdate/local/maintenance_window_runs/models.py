@@ -8,11 +8,12 @@ botocore's ``MaintenanceWindowExecutionStatus``; times are modelled epoch second
 from __future__ import annotations
 
 import threading
-import uuid
 import weakref
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from moto.moto_api._internal import mock_random
 
 from ..automation.statuses import Status
 
@@ -73,7 +74,7 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return str(mock_random.uuid4())
 
 
 @dataclass

@@ -53,11 +53,19 @@ class Approve(Action):
                     "with 'Automation'.",
                     "InputValidation",
                 )
-            self.ctx.call("sns", "Publish", {"TopicArn": topic, "Message": self._request(inputs)})
+            yield from self.ctx.call(
+                "sns", "Publish", {"TopicArn": topic, "Message": self._request(inputs)}
+            )
         decisions: dict[str, str] = {}
+        # A simulated approver (emulator-only control, for benchmarks in virtual time):
+        # the approval arrives this many modelled seconds after the request.
+        simulated = self.ctx.service.auto_approve
+        answer_at = self.ctx.clock.now() + float(simulated["after"]) if simulated else None
         self.ctx.set_waiting(True)
         try:
             while True:
+                if answer_at is not None and self.ctx.clock.now() >= answer_at:
+                    decisions[str(simulated["principal"])] = "Approved"
                 for signal in self.ctx.take_signals():
                     decisions[signal["caller"]] = (
                         "Approved" if signal["type"] == "Approve" else "Rejected"
@@ -66,7 +74,8 @@ class Approve(Action):
                         raise StepFailed(f"Step is rejected by {signal['caller']}.", "Verification")
                 if sum(1 for d in decisions.values() if d == "Approved") >= needed:
                     break
-                yield FOREVER
+                now = self.ctx.clock.now()
+                yield answer_at - now if answer_at is not None and answer_at > now else FOREVER
         finally:
             self.ctx.set_waiting(False)
         return ActionResult(

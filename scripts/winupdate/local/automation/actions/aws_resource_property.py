@@ -32,7 +32,7 @@ class WaitForAwsResourceProperty(Action):
         service, api, params = api_request(inputs, "PropertySelector", "DesiredValues")
         desired = as_list(inputs["DesiredValues"])
         while True:
-            response = self.ctx.call(service, api, params)
+            response = yield from self.ctx.call(service, api, params)
             ok, _ = property_matches(response, str(inputs["PropertySelector"]), desired)
             if ok:
                 return ActionResult(response=response)
@@ -47,7 +47,7 @@ class AssertAwsResourceProperty(Action):
         require(inputs, "PropertySelector", "DesiredValues")
         service, api, params = api_request(inputs, "PropertySelector", "DesiredValues")
         desired = as_list(inputs["DesiredValues"])
-        response = self.ctx.call(service, api, params)
+        response = yield from self.ctx.call(service, api, params)
         ok, values = property_matches(response, str(inputs["PropertySelector"]), desired)
         if not ok:
             raise StepFailed(
@@ -56,4 +56,3 @@ class AssertAwsResourceProperty(Action):
                 "Verification",
             )
         return ActionResult(response=response)
-        yield 0.0

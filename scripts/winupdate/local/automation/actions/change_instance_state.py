@@ -33,9 +33,9 @@ class ChangeInstanceState(Action):
                 params["Force"] = True
             if desired == "running" and inputs.get("AdditionalInfo"):
                 params["AdditionalInfo"] = str(inputs["AdditionalInfo"])
-            self.ctx.call("ec2", api, params)
+            yield from self.ctx.call("ec2", api, params)
         while True:
-            response = self.ctx.call("ec2", "DescribeInstances", {"InstanceIds": ids})
+            response = yield from self.ctx.call("ec2", "DescribeInstances", {"InstanceIds": ids})
             states = [i["State"]["Name"] for r in response["Reservations"] for i in r["Instances"]]
             if states and all(s == desired for s in states):
                 return ActionResult()

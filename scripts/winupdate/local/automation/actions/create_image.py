@@ -22,10 +22,12 @@ class CreateImage(Action):
             params["Description"] = str(inputs["ImageDescription"])
         if inputs.get("BlockDeviceMappings"):
             params["BlockDeviceMappings"] = inputs["BlockDeviceMappings"]
-        image_id = self.ctx.call("ec2", "CreateImage", params)["ImageId"]
+        image_id = (yield from self.ctx.call("ec2", "CreateImage", params))["ImageId"]
         self.ctx.record.outputs["ImageId"] = [image_id]
         while True:
-            images = self.ctx.call("ec2", "DescribeImages", {"ImageIds": [image_id]})["Images"]
+            images = (yield from self.ctx.call("ec2", "DescribeImages", {"ImageIds": [image_id]}))[
+                "Images"
+            ]
             state = images[0]["State"] if images else "unknown"
             if state == "available":
                 return ActionResult(outputs={"ImageId": image_id, "ImageState": state})

@@ -18,10 +18,10 @@ class CreateTags(Action):
         tags = [{"Key": str(t["Key"]), "Value": str(t["Value"])} for t in as_list(inputs["Tags"])]
         kind = str(inputs.get("ResourceType") or "EC2")
         if kind == "EC2":
-            self.ctx.call("ec2", "CreateTags", {"Resources": ids, "Tags": tags})
+            yield from self.ctx.call("ec2", "CreateTags", {"Resources": ids, "Tags": tags})
         elif kind in SSM_TYPES:
             for resource_id in ids:
-                self.ctx.call(
+                yield from self.ctx.call(
                     "ssm",
                     "AddTagsToResource",
                     {"ResourceType": kind, "ResourceId": resource_id, "Tags": tags},
@@ -33,4 +33,3 @@ class CreateTags(Action):
                 "InputValidation",
             )
         return ActionResult()
-        yield 0.0

@@ -13,15 +13,16 @@ class DeleteImage(Action):
     def run(self, inputs: dict[str, Any]) -> ActionRun:
         require(inputs, "ImageId")
         image_id = str(inputs["ImageId"])
-        images = self.ctx.call("ec2", "DescribeImages", {"ImageIds": [image_id]})["Images"]
+        images = (yield from self.ctx.call("ec2", "DescribeImages", {"ImageIds": [image_id]}))[
+            "Images"
+        ]
         snapshots = [
             m["Ebs"]["SnapshotId"]
             for image in images
             for m in image.get("BlockDeviceMappings", [])
             if m.get("Ebs", {}).get("SnapshotId")
         ]
-        self.ctx.call("ec2", "DeregisterImage", {"ImageId": image_id})
+        yield from self.ctx.call("ec2", "DeregisterImage", {"ImageId": image_id})
         for snapshot in snapshots:
-            self.ctx.call("ec2", "DeleteSnapshot", {"SnapshotId": snapshot})
+            yield from self.ctx.call("ec2", "DeleteSnapshot", {"SnapshotId": snapshot})
         return ActionResult()
-        yield 0.0

@@ -21,6 +21,5 @@ def api_request(inputs: dict[str, Any], *control: str) -> tuple[str, str, dict[s
 class ExecuteAwsApi(Action):
     def run(self, inputs: dict[str, Any]) -> ActionRun:
         service, api, params = api_request(inputs)
-        response = self.ctx.call(service, api, params)
+        response = yield from self.ctx.call(service, api, params)
         return ActionResult(response=response)
-        yield 0.0  # a generator like every action, though it never waits

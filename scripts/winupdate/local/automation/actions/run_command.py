@@ -45,18 +45,21 @@ class RunCommand(Action):
             }
         if inputs.get("TimeoutSeconds") is not None:
             params["TimeoutSeconds"] = int(inputs["TimeoutSeconds"])
-        command = self.ctx.call("ssm", "SendCommand", params)["Command"]
+        command = (yield from self.ctx.call("ssm", "SendCommand", params))["Command"]
         command_id = command["CommandId"]
         self.ctx.record.outputs["CommandId"] = [command_id]
         while True:
             yield POLL_SECONDS
-            listed = self.ctx.call("ssm", "ListCommands", {"CommandId": command_id})["Commands"]
+            listed = (yield from self.ctx.call("ssm", "ListCommands", {"CommandId": command_id}))[
+                "Commands"
+            ]
             status = listed[0]["Status"] if listed else "Pending"
             if status in TERMINAL:
                 break
-        invocations = self.ctx.call(
+        listed_invocations = yield from self.ctx.call(
             "ssm", "ListCommandInvocations", {"CommandId": command_id, "Details": True}
-        )["CommandInvocations"]
+        )
+        invocations = listed_invocations["CommandInvocations"]
         first = invocations[0] if invocations else {}
         plugins = first.get("CommandPlugins") or [{}]
         output = str(plugins[0].get("Output", ""))
