@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from automation_support import create_runbook, runbook, start, steps_by_name, wait_done
 from botocore.exceptions import ClientError
 
+from automation_support import create_runbook, runbook, start, steps_by_name, wait_done
 from winupdate.local.control_client import ControlClient
 
 HOLD = {"name": "hold", "action": "aws:sleep", "inputs": {"Duration": "PT10M"}}

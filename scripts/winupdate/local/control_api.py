@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from .server import EmbeddedAws
 
 
-# MessageId -> modelled time of the Publish; moto keeps no time with a notification.
-_PUBLISHED_AT: dict[str, float] = {}
+# MessageId -> (modelled time of the Publish, the execution that published it); moto keeps
+# neither with a notification.
+_PUBLISHED: dict[str, tuple[float, str | None]] = {}
 _MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 
 
@@ -22,7 +23,8 @@ _MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 def _remember_publish_time(call: Call, status: int, body: bytes) -> None:
     match = _MESSAGE_ID.search(body)
     if status == 200 and match:
-        _PUBLISHED_AT[match.group(1).decode()] = call.aws.clock.now()
+        execution = call.aws.service("automation").execution_of(call)
+        _PUBLISHED[match.group(1).decode()] = (call.aws.clock.now(), execution)
 
 
 @control("GET", "health")
@@ -47,7 +49,8 @@ def messages(aws: EmbeddedAws, params: dict[str, Any]) -> list[dict[str, Any]]:
                             "MessageId": message_id,
                             "Subject": subject,
                             "Message": message,
-                            "Timestamp": _PUBLISHED_AT.get(message_id),
+                            "Timestamp": _PUBLISHED.get(message_id, (None, None))[0],
+                            "PublishedBy": _PUBLISHED.get(message_id, (None, None))[1],
                             "Region": region,
                             "AccountId": account_id,
                         }

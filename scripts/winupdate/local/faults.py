@@ -4,6 +4,11 @@ API faults match a call by service, operation and request fields, and answer wit
 AWS error code given (in the protocol's own error format), ``count`` times or always.
 Fleet faults (``kind`` such as ``image_fails``) are read by the fleet model for one
 instance or for all. Both are emulator-only controls under ``/_winupdate/faults``.
+
+``kind: "throttle"`` is an API fault with the service's own throttling answer
+(``THROTTLING``): EC2 ``RequestLimitExceeded`` with HTTP 503, SNS ``Throttled``, the
+JSON services (SSM among them) ``ThrottlingException`` with HTTP 400. botocore counts
+each of these codes as throttling and retries it.
 """
 
 from __future__ import annotations
@@ -28,6 +33,20 @@ FLEET_FAULTS = {
     "command_times_out": "Run Command never finishes (the invocation times out)",
     "reboot_never_completes": "a reboot the update needs never completes",
 }
+
+#: service -> (error code, HTTP status, message) of its "slow down" answer. EC2 answers
+#: 503 (its API throttling page; every SDK reports "Status Code: 503"); SNS's Publish
+#: documents ThrottledException as 429 with the code Throttled; the rest 400.
+THROTTLING: dict[str, tuple[str, int, str]] = {
+    "ec2": ("RequestLimitExceeded", 503, "Request limit exceeded."),
+    "sns": ("Throttled", 429, "Rate exceeded"),
+}
+DEFAULT_THROTTLING = ("ThrottlingException", 400, "Rate exceeded")
+
+
+def throttling(service: str) -> tuple[str, int, str]:
+    """The error code, HTTP status and message ``service`` throttles a caller with."""
+    return THROTTLING.get(service, DEFAULT_THROTTLING)
 
 
 @dataclass
@@ -68,9 +87,14 @@ class FaultService:
 
     def add(self, spec: dict[str, Any]) -> Fault:
         kind = spec.get("kind", "api")
+        if kind == "throttle":
+            # An API fault answered as the service throttles, unless told otherwise.
+            code, status, message = throttling(str(spec.get("service", "")))
+            spec = {"error": code, "status": status, "message": message, **spec, "kind": "api"}
+            kind = "api"
         if kind != "api" and kind not in FLEET_FAULTS:
             raise ValueError(
-                f"unknown fault kind {kind!r}; use api or one of {sorted(FLEET_FAULTS)}"
+                f"unknown fault kind {kind!r}; use api, throttle or one of {sorted(FLEET_FAULTS)}"
             )
         if kind == "api" and not (spec.get("service") and spec.get("operation")):
             raise ValueError("an api fault needs service and operation")

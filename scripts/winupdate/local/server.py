@@ -23,7 +23,20 @@ from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
 
+
+def _cache_moto_module_list() -> None:
+    """moto's dispatcher lists its own package folder (a stat per entry) on every request
+    to recognise a host; the list never changes while the server runs."""
+    import moto.backends
+
+    listing = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: listing
+
+
+_cache_moto_module_list()
+
 DEFAULT_PORT = 4599
+EXECUTION_HEADER = "X-Winupdate-Execution"
 
 
 class _QuietRequestHandler(MotoRequestHandler):
@@ -59,6 +72,9 @@ class EmbeddedAws:
         self.host = host
         self.region = region
         self.seed = seed
+        # The execution whose step is calling AWS on this thread: its requests carry its id
+        # in a header, so what a step did (a message it published) can be traced to it.
+        self.calling = threading.local()
         self.in_flight = 0
         self._in_flight_lock = threading.Lock()
         self.port = port
@@ -178,6 +194,11 @@ class EmbeddedAws:
         for service in self._services.values():
             service.tick()
 
+    def _tag_request(self, request: Any, **_: Any) -> None:
+        execution_id = getattr(self.calling, "execution_id", None)
+        if execution_id:
+            request.headers[EXECUTION_HEADER] = execution_id
+
     def check_faults(self, call: Any) -> None:
         faults = self._services.get("faults")
         if faults is not None:
@@ -188,7 +209,7 @@ class EmbeddedAws:
         key = (service, region)
         with self._clients_lock:
             if key not in self._clients:
-                self._clients[key] = boto3.session.Session().client(
+                client = boto3.session.Session().client(
                     service,
                     region_name=region,
                     endpoint_url=self.endpoint,
@@ -200,6 +221,8 @@ class EmbeddedAws:
                         read_timeout=30,
                     ),
                 )
+                client.meta.events.register("before-send", self._tag_request)
+                self._clients[key] = client
             return self._clients[key]
 
 

@@ -48,8 +48,16 @@ def check_region(region: str) -> None:
 class Aws:
     """Clients for one region; ``AWS_ENDPOINT_URL`` (read by boto3) picks the endpoint."""
 
-    def __init__(self, region: str | None = None) -> None:
-        self.session = boto3.session.Session(region_name=region)
+    def __init__(
+        self,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        session: boto3.session.Session | None = None,
+    ) -> None:
+        """``endpoint_url``/``session``: for callers that hold their own (the benchmark's
+        embedded AWS); commands leave both to the environment."""
+        self.session = session or boto3.session.Session(region_name=region)
+        self._endpoint_url = endpoint_url
         if not self.session.region_name:
             raise AwsUnavailable("no AWS region: set AWS_DEFAULT_REGION or pass --region")
         self.region: str = self.session.region_name
@@ -59,7 +67,9 @@ class Aws:
     def client(self, service: str) -> Any:
         if service not in self._clients:
             with aws_errors(f"creating the {service} client", self.region):
-                self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+                self._clients[service] = self.session.client(
+                    service, config=CLIENT_CONFIG, endpoint_url=self._endpoint_url
+                )
         return self._clients[service]
 
     @property

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # interval; cdk-ssm-documents' simulation and observed runs poll every few seconds.
 POLL_SECONDS = 5.0
 
-# Error codes AWS services use for throttling (botocore's retry handler knows the same).
+# Error codes AWS services use for throttling (botocore's retry handler's list).
 THROTTLING_CODES = frozenset(
     {
         "Throttling",
@@ -31,6 +31,11 @@ THROTTLING_CODES = frozenset(
         "RequestThrottled",
         "SlowDown",
         "ProvisionedThroughputExceededException",
+        "Throttled",  # SNS
+        "EC2ThrottledException",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "PriorRequestNotComplete",
     }
 )
 THROTTLE_FIRST_BACKOFF = 1.0
@@ -99,6 +104,7 @@ class StepContext:
         while True:
             with self.service.lock:
                 self.execution.api_calls += 1
+            self.service.aws.calling.execution_id = self.execution.execution_id
             try:
                 response = method(**params)
             except ParamValidationError as err:
@@ -113,6 +119,8 @@ class StepContext:
                 raise StepFailed(str(err)) from err
             except BotoCoreError as err:
                 raise StepFailed(f"{type(err).__name__}: {err}") from err
+            finally:
+                self.service.aws.calling.execution_id = None
             response.pop("ResponseMetadata", None)
             return jsonable(response)
 

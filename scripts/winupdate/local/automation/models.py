@@ -113,6 +113,7 @@ class Execution:
     cancel_requested: bool = False
     signals: list[dict[str, Any]] = field(default_factory=list)
     api_calls: int = 0
+    running_since: float | None = None  # left the Pending queue and began to run
     current_step: str | None = None
     current_action: str | None = None
 

@@ -20,7 +20,11 @@ from typing import Any
 
 WORKER = r"""
 import contextlib, io, json, os, sys, traceback
-import boto3  # paid once per worker
+import boto3, botocore.session  # paid once per worker
+
+# One botocore session keeps the service models it has loaded; each script gets a boto3
+# session on top of it with its own region and credentials.
+shared = botocore.session.get_session()
 
 reply = sys.stdout
 while True:
@@ -29,7 +33,13 @@ while True:
         break
     request = json.loads(line)
     os.environ.update(request["env"])
-    boto3.DEFAULT_SESSION = None
+    env = request["env"]
+    boto3.DEFAULT_SESSION = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+        region_name=env["AWS_REGION"],
+        botocore_session=shared,
+    )
     log = io.StringIO()
     namespace = {"__name__": "__automation__"}
     try:

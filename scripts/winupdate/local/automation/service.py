@@ -94,6 +94,14 @@ class AutomationService:
             self._script_keys[key] = ex.execution_id
         return key
 
+    def execution_of(self, call: Any) -> str | None:
+        """The execution a request came from: a step's call (header) or its script's key."""
+        from ..server import EXECUTION_HEADER
+
+        return call.headers.get(EXECUTION_HEADER.lower()) or self._script_keys.get(
+            call.access_key or ""
+        )
+
     def note_call(self, access_key: str | None) -> None:
         """Count a request made by an execution's script against that execution."""
         execution_id = self._script_keys.get(access_key or "")
@@ -287,6 +295,8 @@ class AutomationService:
     def set_status(self, ex: Execution, status: Status) -> None:
         with self.lock:
             ex.status = status
+            if status == Status.IN_PROGRESS and ex.running_since is None:
+                ex.running_since = self.now()  # after any wait in the account's queue
 
     def record_for(self, ex: Execution, step: Any) -> StepRecord:
         """The step's pending record; a step run again (a loop through a branch) gets a new one."""

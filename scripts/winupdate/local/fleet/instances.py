@@ -132,6 +132,23 @@ def instance_ids_in(body: bytes) -> list[str]:
     return ids
 
 
+def previous_states_in(body: bytes) -> dict[str, str]:
+    """Instance id -> ``previousState`` name in moto's XML answer to Start/StopInstances."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return {}
+    found: dict[str, str] = {}
+    for item in root.iter():
+        children = {c.tag.rsplit("}", 1)[-1]: c for c in item}
+        if "instanceId" not in children or "previousState" not in children:
+            continue
+        for element in children["previousState"]:
+            if element.tag.rsplit("}", 1)[-1] == "name" and element.text:
+                found[children["instanceId"].text or ""] = element.text
+    return found
+
+
 def _fleet(call: Call) -> FleetService:
     return call.aws.service("fleet")
 
@@ -144,14 +161,23 @@ def _run_instances(call: Call, status: int, body: bytes) -> None:
 
 @after("ec2", "StartInstances")
 def _start_instances(call: Call, status: int, body: bytes) -> None:
-    if status == 200:
-        _fleet(call).launched(call.account_id, call.region, instance_ids_in(body))
+    if status != 200:
+        return
+    # StartInstances on a running instance changes nothing on AWS (previous and current
+    # state are both running); moto answers ``pending`` but must not reboot our model.
+    previous = previous_states_in(body)
+    ids = [i for i in instance_ids_in(body) if previous.get(i) != "running"]
+    _fleet(call).launched(call.account_id, call.region, ids, starting=True)
 
 
 @after("ec2", "StopInstances")
 def _stop_instances(call: Call, status: int, body: bytes) -> None:
-    if status == 200:
-        _fleet(call).stopped(call.account_id, call.region, instance_ids_in(body))
+    if status != 200:
+        return
+    # Stopping a stopped instance changes nothing on AWS: no ``stopping`` spell.
+    previous = previous_states_in(body)
+    ids = [i for i in instance_ids_in(body) if previous.get(i) != "stopped"]
+    _fleet(call).stopped(call.account_id, call.region, ids)
 
 
 @after("ec2", "TerminateInstances")

@@ -12,6 +12,19 @@ and retried until the delivery timeout
 (``TimeoutSeconds``, default 3600), then ``TimedOut``/``Delivery Timed Out``; an
 invocation for an instance that was terminated is ``Failed``/``Undeliverable``.
 
+Timeouts (Command.ExpiresAfter, the invocation statuses): each plugin has an execution
+timeout (its ``timeoutSeconds``, often ``{{ executionTimeout }}``; 3600 when absent),
+enforced by the agent: a plugin still running then is killed, ``TimedOut``/``Execution
+Timed Out``, ResponseCode -1 (the Windows agent's CommandStoppedPreemptivelyExitCode). The
+service enforces the command's total timeout, ``ExpiresAfter`` = requested + TimeoutSeconds
++ the execution timeouts: an invocation still ``InProgress``, ``Pending`` or ``Delayed``
+then (its agent never came back to report) is ``TimedOut``/``Delivery Timed Out``.
+
+Fleet faults (``faults.FLEET_FAULTS``), each spent when the invocation starts on the
+instance: ``command_fails`` (the plugin fails, ResponseCode 1), ``command_times_out``
+(it never ends: Execution Timed Out); ``reboot_never_completes`` is spent when an update
+reboots the instance: the OS never comes back, the invocation expires.
+
 AWS-InstallWindowsUpdates runs the fleet's update model (``windows_update``); any
 other Command document completes each step with empty output after
 ``Durations.plugin`` seconds.
@@ -20,12 +33,12 @@ other Command document completes each step with empty output after
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.moto_api._internal import mock_random
 from moto.ssm.models import ssm_backends
 
 from ..dispatch import Call, operation
@@ -41,6 +54,20 @@ PLUGIN_OUTPUT_LIMIT = 2500  # CommandPlugin.Output in ListCommandInvocations
 STDOUT_LIMIT = 24000  # GetCommandInvocation.StandardOutputContent
 TRUNCATED = "\n---Output truncated---"
 TERMINAL = {"Success", "Failed", "TimedOut", "Cancelled"}
+#: The agent's execution timeout of a plugin without ``timeoutSeconds``.
+DEFAULT_EXECUTION_TIMEOUT = 3600.0
+# command_fails on AWS-InstallWindowsUpdates: Windows Update cannot reach its service
+# (WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL), the script's terminating error, PowerShell's exit 1.
+WU_ERROR = "Exception from HRESULT: 0x80244022"
+WU_STDERR = (
+    f"Install-AwsUwiWindowsUpdates : {WU_ERROR}\n"
+    "At line:3 char:1\n"
+    "    + CategoryInfo          : NotSpecified: (:) [Install-AwsUwiWindowsUpdates], "
+    "COMException\n"
+    "    + FullyQualifiedErrorId : System.Runtime.InteropServices.COMException,"
+    "Install-AwsUwiWindowsUpdates\n"
+    "failed to run commands: exit status 1\n"
+)
 
 
 @dataclass
@@ -68,6 +95,8 @@ class Invocation:
     status_details: str = "Pending"
     start: float | None = None
     finish: float | None = None
+    #: What the agent reported before it went silent (shown once the command expires).
+    extra_output: str = ""
 
     def set(self, status: str, details: str | None = None) -> None:
         self.status = status
@@ -118,6 +147,13 @@ class Command:
     output_s3: dict[str, str] = field(default_factory=dict)
     invocations: dict[str, Invocation] = field(default_factory=dict)
     cancelled: bool = False
+    #: Execution timeout of each plugin (step), in document order.
+    plugin_timeouts: list[float] = field(default_factory=list)
+
+    @property
+    def expires_after(self) -> float:
+        """The command's total timeout: delivery timeout plus every execution timeout."""
+        return self.requested + self.timeout_seconds + sum(self.plugin_timeouts)
 
     def status(self) -> tuple[str, str]:
         invocations = list(self.invocations.values())
@@ -152,7 +188,7 @@ class Command:
             "DocumentName": self.document_name,
             "DocumentVersion": self.document_version,
             "Comment": self.comment,
-            "ExpiresAfter": self.requested + self.timeout_seconds,
+            "ExpiresAfter": self.expires_after,
             "Parameters": self.parameters,
             "InstanceIds": self.instance_ids,
             "Targets": self.targets,
@@ -221,6 +257,17 @@ class Runner:
         self.fleet.schedule(
             self.cmd.requested + self.fleet.durations.command_delivery, self.deliver
         )
+        self.fleet.schedule(self.cmd.expires_after, self.expire)
+
+    def expire(self, when: float) -> None:
+        """The service gives up on an invocation whose agent never reported its end."""
+        if self.inv.terminal:
+            return
+        for plugin in self.inv.plugins:
+            if plugin.status == "InProgress":
+                plugin.output = self.inv.extra_output or plugin.output
+        self.inv.set("TimedOut", "Delivery Timed Out")
+        self.inv.finish = when
 
     def deliver(self, when: float) -> None:
         if self.inv.terminal:
@@ -237,10 +284,78 @@ class Runner:
             return
         self.inv.status, self.inv.status_details = "InProgress", "In Progress"
         self.inv.start = when
-        if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
+        faults = self.fleet.aws.service("faults")
+        if faults.fleet_fault("command_times_out", host.instance_id):
+            self._hang(host, when)
+        elif faults.fleet_fault("command_fails", host.instance_id):
+            self._fail(when)
+        elif self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
             self._install_windows_updates(host, when)
         else:
             self._run_plugins(when)
+
+    def _plugin_timeout(self, index: int = 0) -> float:
+        timeouts = self.cmd.plugin_timeouts
+        return timeouts[index] if index < len(timeouts) else DEFAULT_EXECUTION_TIMEOUT
+
+    def _fail(self, when: float) -> None:
+        """The first plugin exits non-zero: what a throwing script reports."""
+        plugin = self.inv.plugins[0]
+        plugin.start = when
+        plugin.set("InProgress", "In Progress")
+        log = Log()
+        at = when + self.fleet.durations.plugin
+        if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
+            at = when + self.fleet.durations.scan
+            log.info(when, "Searching for Windows Updates.")
+            log.error(at, f"Failed to search for Windows Updates: {WU_ERROR}")
+            error = WU_STDERR
+        else:
+            error = "Injected fault: the script exited with code 1.\n"
+
+        def failed(due: float) -> None:
+            if self.inv.terminal:
+                return
+            plugin.output = log.text()
+            plugin.error = error
+            plugin.finish = due
+            plugin.response_code = 1
+            plugin.set("Failed")
+            for later in self.inv.plugins[1:]:
+                # Later steps of a failed command do not run (schema 2.2 exit on failure).
+                later.set("Failed", "Failed")
+            self._finish(due)
+
+        self.fleet.schedule(at, failed)
+
+    def _hang(self, host: Host, when: float) -> None:
+        """The first plugin never ends: the agent kills it at its execution timeout."""
+        plugin = self.inv.plugins[0]
+        plugin.start = when
+        plugin.set("InProgress", "In Progress")
+        log = Log()
+        if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
+            log.info(when, "Searching for Windows Updates.")
+            # Windows Update's search hangs: a known failure mode of the WU agent.
+        agent = host.agent_gen
+        timeout = self._plugin_timeout(0)
+
+        def timed_out(due: float) -> None:
+            if self.inv.terminal:
+                return
+            plugin.output = log.text()
+            if host.agent_gen != agent:
+                # The agent that ran the plugin went away (stop, reboot): nobody kills
+                # and reports it; the service's expiry ends the invocation instead.
+                self.inv.extra_output = plugin.output
+                return
+            plugin.finish = due
+            plugin.response_code = -1
+            plugin.set("TimedOut", "Execution Timed Out")
+            self.inv.set("TimedOut", "Execution Timed Out")
+            self.inv.finish = due
+
+        self.fleet.schedule(when + timeout, timed_out)
 
     def delivery_timeout(self, when: float) -> None:
         if self.inv.status in ("Pending", "Delayed"):
@@ -321,6 +436,14 @@ class Runner:
             needs_reboot = any(u.reboot_required for u in done)
             if needs_reboot and selection.allow_reboot:
                 log.info(due, "A reboot is required to complete the installation. Rebooting.")
+                faults = self.fleet.aws.service("faults")
+                if faults.fleet_fault("reboot_never_completes", host.instance_id):
+                    # The OS goes down and never comes back (EC2 still says running):
+                    # no agent reports the end, so the invocation stays InProgress
+                    # until the command expires (``expire``).
+                    self.fleet.hang(host, due)
+                    self.inv.extra_output = log.text()
+                    return
                 back = self.fleet.reboot(host, due)
                 self.fleet.schedule(
                     back,
@@ -400,6 +523,25 @@ def _check_parameters(document: Any, given: dict[str, Any]) -> dict[str, list[st
                 )
         resolved[name] = values
     return resolved
+
+
+def _plugin_timeouts(document: Any, given: dict[str, list[str]]) -> list[float]:
+    """Each step's execution timeout: its ``timeoutSeconds``, placeholders resolved."""
+    content = document.content_json or {}
+    declared = content.get("parameters") or {}
+    steps = content.get("mainSteps") or list((content.get("runtimeConfig") or {}).values())
+    timeouts = []
+    for step in steps or [{}]:
+        value = str((step.get("inputs") or {}).get("timeoutSeconds", "")).strip()
+        placeholder = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", value)
+        if placeholder:
+            name = placeholder.group(1)
+            value = (given.get(name) or [str(declared.get(name, {}).get("default", ""))])[0]
+        try:
+            timeouts.append(float(value))
+        except ValueError:
+            timeouts.append(DEFAULT_EXECUTION_TIMEOUT)
+    return timeouts
 
 
 def _steps(document: Any) -> list[str]:
@@ -486,7 +628,7 @@ def send_command(call: Call) -> dict[str, Any]:
                 "region": p.get("OutputS3Region", call.region),
             }
         command = Command(
-            command_id=str(uuid.uuid4()),
+            command_id=str(mock_random.uuid4()),
             account_id=call.account_id,
             region=call.region,
             document_name=name,
@@ -504,6 +646,7 @@ def send_command(call: Call) -> dict[str, Any]:
             notification_config=p.get("NotificationConfig"),
             cloudwatch=p.get("CloudWatchOutputConfig"),
             output_s3=output_s3,
+            plugin_timeouts=_plugin_timeouts(document, parameters),
         )
         for instance_id in resolved:
             invocation = Invocation(

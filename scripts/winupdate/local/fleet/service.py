@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.instances import StateReason
 
 from . import owned_documents
 from .catalogue import Catalogue, generate
@@ -68,6 +69,11 @@ class FleetService:
             while self._events and self._events[0][0] <= now:
                 due, _, event = heapq.heappop(self._events)
                 event(due)
+
+    def next_event(self) -> float | None:
+        """When the next modelled fleet process is due (virtual time jumps to it)."""
+        with self.lock:
+            return self._events[0][0] if self._events else None
 
     def schedule(self, due: float, event: Event) -> None:
         with self.lock:
@@ -122,10 +128,17 @@ class FleetService:
         return host.catalogue
 
     # -- instance state changes --------------------------------------------------
-    def launched(self, account_id: str, region: str, instance_ids: list[str]) -> None:
-        """RunInstances/StartInstances: ``pending`` for ``boot`` seconds, then ``running``."""
+    def launched(
+        self, account_id: str, region: str, instance_ids: list[str], starting: bool = False
+    ) -> None:
+        """RunInstances/StartInstances: ``pending`` for ``boot`` seconds, then ``running``.
+
+        ``starting`` (StartInstances): the ``start_fails`` fault sends the instance back to
+        ``stopped`` after its ``pending`` time instead.
+        """
         with self.lock:
             now = self.now()
+            faults = self.aws.service("faults")
             for instance_id in instance_ids:
                 host, instance = self._host_for(account_id, region, instance_id)
                 if instance is None or instance.state != "running":
@@ -133,6 +146,9 @@ class FleetService:
                 set_state(instance, "pending")
                 host.state_gen += 1
                 self._agent_offline(host, now)
+                if starting and faults.fleet_fault("start_fails", instance_id):
+                    self.schedule(now + self.durations.boot, self._failed_to_start(host))
+                    continue
                 self.schedule(now + self.durations.boot, self._became_running(host))
 
     def stopped(self, account_id: str, region: str, instance_ids: list[str]) -> None:
@@ -178,6 +194,11 @@ class FleetService:
         self.schedule(back, self._agent_online(host, host.agent_gen))
         return back
 
+    def hang(self, host: Host, when: float) -> None:
+        """The OS goes down at ``when`` and does not come back until the next stop/start."""
+        self._agent_offline(host, when)
+        host.reboot_pending = True
+
     def _became_running(self, host: Host) -> Event:
         gen = host.state_gen
 
@@ -195,6 +216,32 @@ class FleetService:
 
         return event
 
+    def _failed_to_start(self, host: Host) -> Event:
+        """``pending`` -> ``stopped`` with the reason EC2 gives when it has no capacity.
+
+        EC2 accepts StartInstances and only then finds it cannot place the instance: the
+        instance shows ``pending``, then ``stopped`` again, its StateReason and
+        StateTransitionReason saying why (the EC2 StateReason code
+        Server.InsufficientInstanceCapacity).
+        The agent never ran, so it stays ConnectionLost.
+        """
+        gen = host.state_gen
+
+        def event(due: float) -> None:
+            instance = host.moto_instance()
+            if host.state_gen != gen or instance is None:
+                return
+            set_state(instance, "stopped")
+            host.state_gen += 1
+            stamp = datetime.fromtimestamp(due, UTC).strftime("%Y-%m-%d %H:%M:%S GMT")
+            instance._reason = f"Server.InsufficientInstanceCapacity ({stamp})"
+            instance.state_reason = StateReason(
+                "Server.InsufficientInstanceCapacity: Insufficient capacity.",
+                "Server.InsufficientInstanceCapacity",
+            )
+
+        return event
+
     def _settle(self, host: Host, state: str) -> Event:
         gen = host.state_gen
 
@@ -209,6 +256,10 @@ class FleetService:
         def event(due: float) -> None:
             instance = host.moto_instance()
             if host.agent_gen != gen or instance is None or instance.state != "running":
+                return
+            # The agent does not come back after this boot (or reboot): it stays
+            # ConnectionLost, or unlisted if it never registered; waiters keep waiting.
+            if self.aws.service("faults").fleet_fault("agent_never_online", host.instance_id):
                 return
             host.online = True
             host.last_ping = due

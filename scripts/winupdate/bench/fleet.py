@@ -1,0 +1,213 @@
+"""`winupdate bench fleet`: a whole patch night on the embedded AWS in virtual time.
+
+N tagged Windows instances, the design's per-instance runbook started with rate control
+(Targets by tag, MaxConcurrency C) under the account's Automation quota, optional faults,
+then the numbers: makespan against the ideal, concurrency, slots per instance, AWS calls,
+time from a failure to its message, deadlock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from ..errors import UsageError
+from ..local.control_client import ControlClient
+from ..local.faults import FLEET_FAULTS
+from ..local.server import EmbeddedAws
+from .designs import DESIGNS, TAG_KEY
+from .metrics import (
+    failure_to_message,
+    ideal_seconds,
+    instance_of,
+    interval,
+    peak_overlap,
+)
+
+ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
+# A run that has not ended after this much modelled time is called deadlocked.
+HORIZON_SECONDS = 3 * 86400.0
+
+
+@dataclass
+class FleetBench:
+    instances: int
+    concurrency: int
+    documents: str
+    faults: dict[str, int]
+    quota: int = 100
+    out: Path | None = None
+
+
+def parse_faults(spec: str | None) -> dict[str, int]:
+    """``image_fails:2,command_fails:1`` -> {kind: how many instances it hits}."""
+    faults: dict[str, int] = {}
+    for part in filter(None, (spec or "").split(",")):
+        kind, _, count = part.partition(":")
+        if kind not in FLEET_FAULTS:
+            raise UsageError(
+                f"unknown fault {kind!r}; use one of {', '.join(sorted(FLEET_FAULTS))}"
+            )
+        if count and not count.isdigit():
+            raise UsageError(f"fault {kind}: {count!r} is not a number of instances")
+        faults[kind] = int(count or 1)
+    return faults
+
+
+def run_fleet_bench(bench: FleetBench) -> dict[str, Any]:
+    if bench.documents not in DESIGNS:
+        raise UsageError(f"--documents must be one of {', '.join(DESIGNS)}")
+    if bench.instances < 1 or bench.concurrency < 1:
+        raise UsageError("--instances and --concurrency must be at least 1")
+    design = DESIGNS[bench.documents]()
+    began = time.perf_counter()
+    aws = EmbeddedAws(port=0, virtual=True)
+    endpoint = aws.start()
+    try:
+        return _simulate(aws, endpoint, design, bench, began)
+    finally:
+        aws.stop()
+
+
+def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, began: float):
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=aws.region
+    )
+    ssm = session.client("ssm", endpoint_url=endpoint)
+    ec2 = session.client("ec2", endpoint_url=endpoint)
+    sns = session.client("sns", endpoint_url=endpoint)
+    control = ControlClient(endpoint)
+    topic = sns.create_topic(Name="AutomationWinUpdateBench")["TopicArn"]
+    approver = "arn:aws:iam::123456789012:user/bench-approver"
+    design.install(ssm, topic, approver)
+
+    instance_ids = _launch(ec2, ssm, bench.instances)
+    instances = set(instance_ids)
+    fleet = aws.service("fleet")
+    durations = fleet.durations
+    per_instance = []
+    for instance_id in instance_ids:
+        updates = len(fleet.catalogue(fleet.hosts[instance_id]).pending)
+        per_instance.append(
+            2 * durations.image + durations.scan + updates * durations.update_per_kb
+        )
+    faulted = []
+    for kind, count in bench.faults.items():
+        for instance_id in instance_ids[:count]:
+            control.inject_fault(kind=kind, instance_id=instance_id, count=1)
+            faulted.append(instance_id)
+    control.automation_settings(
+        MaxConcurrentExecutions=bench.quota, AutoApprove={"Principal": approver, "AfterSeconds": 0}
+    )
+
+    service = aws.service("automation")
+    started_at = aws.clock.now()
+    parent_id = ssm.start_automation_execution(
+        DocumentName=design.process,
+        Parameters=design.process_parameters,
+        TargetParameterName=design.target_parameter,
+        Targets=[{"Key": f"tag:{TAG_KEY}", "Values": ["ON"]}],
+        MaxConcurrency=str(bench.concurrency),
+    )["AutomationExecutionId"]
+    deadlocked = _wait(aws, service, started_at)
+
+    executions = list(service.executions.values())
+    parent = service.get(parent_id)
+    now = aws.clock.now()
+    end = parent.end if parent.end is not None else now
+    by_instance: dict[str, list[tuple[float, float]]] = {}
+    for ex in executions:
+        owner = instance_of(ex, instances)
+        if owner is not None and ex.resolved_targets is None:
+            by_instance.setdefault(owner, []).append(interval(ex, now))
+    api_calls = sum(ex.api_calls for ex in executions)
+    ideal = ideal_seconds(bench.instances, bench.concurrency, per_instance)
+    makespan = end - started_at
+    result = {
+        "instances": bench.instances,
+        "concurrency": bench.concurrency,
+        "documents": bench.documents,
+        "quota": bench.quota,
+        "faults": bench.faults or None,
+        "status": str(parent.status),
+        "makespan_s": round(makespan, 1),
+        "ideal_s": round(ideal, 1),
+        "ratio": round(makespan / ideal, 3) if ideal else None,
+        "peak_executions": peak_overlap(interval(ex, now) for ex in executions),
+        "peak_slots_per_instance": max((peak_overlap(v) for v in by_instance.values()), default=0),
+        "api_calls_per_instance": round(api_calls / bench.instances, 1),
+        "failure_to_message_s": failure_to_message(
+            executions, control.messages(topic), set(faulted)
+        )
+        if faulted
+        else None,
+        "failed_instances": sorted(
+            ex.target
+            for ex in executions
+            if ex.parent_id == parent_id and str(ex.status) != "Success"
+        ),
+        "deadlocked": deadlocked,
+        "wall_s": round(time.perf_counter() - began, 1),
+    }
+    if bench.out is not None:
+        result["timeline"] = str(_draw(session, endpoint, parent_id, bench.out))
+    return result
+
+
+def _launch(ec2: Any, ssm: Any, count: int) -> list[str]:
+    """``count`` tagged Windows instances, running, their agents Online."""
+    image = ssm.get_parameter(
+        Name="/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
+    )["Parameter"]["Value"]
+    ids: list[str] = []
+    while len(ids) < count:
+        batch = min(100, count - len(ids))
+        reservation = ec2.run_instances(
+            ImageId=image,
+            MinCount=batch,
+            MaxCount=batch,
+            InstanceType="t3.medium",
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": TAG_KEY, "Value": "ON"}]}
+            ],
+        )
+        ids.extend(i["InstanceId"] for i in reservation["Instances"])
+    pages = ssm.get_paginator("describe_instance_information")
+    while True:
+        online = {
+            info["InstanceId"]
+            for page in pages.paginate()
+            for info in page["InstanceInformationList"]
+            if info["PingStatus"] == "Online"
+        }
+        if set(ids) <= online:
+            return ids
+        time.sleep(0.02)
+
+
+def _wait(aws: EmbeddedAws, service: Any, started_at: float) -> bool:
+    """Until every execution has ended; True when the horizon passed first (deadlock)."""
+    while True:
+        with service.lock:
+            active = [ex for ex in service.executions.values() if str(ex.status) in ACTIVE]
+        if not active:
+            return False
+        if aws.clock.now() - started_at > HORIZON_SECONDS:
+            for ex in active:
+                service.request_cancel(ex)
+            return True
+        time.sleep(0.05)
+
+
+def _draw(session: Any, endpoint: str, parent_id: str, out: Path) -> Path:
+    from ..run.aws import Aws
+    from ..run.report import write_report
+    from ..run.timeline import load_timeline
+
+    timeline = load_timeline(Aws(endpoint_url=endpoint, session=session), parent_id)
+    write_report(timeline, out)
+    return out

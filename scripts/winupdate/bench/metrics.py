@@ -1,0 +1,78 @@
+"""What the fleet benchmark reports, computed from the embedded AWS's own records."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+FAILED = {"Failed", "TimedOut", "Cancelled"}
+
+
+def peak_overlap(intervals: Iterable[tuple[float, float]]) -> int:
+    """The most intervals open at one instant (an end before a start at the same time)."""
+    intervals = list(intervals)
+    events = sorted(
+        [(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals],
+        key=lambda e: (e[0], e[1]),
+    )
+    peak = current = 0
+    for _, delta in events:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def interval(execution: Any, now: float) -> tuple[float, float]:
+    began = execution.running_since if execution.running_since is not None else execution.start
+    return began, execution.end if execution.end is not None else now
+
+
+def instance_of(execution: Any, instances: set[str]) -> str | None:
+    """The instance an execution works for: its rate-control target or an instance id in
+    its parameters (the seed's child runbooks take ``InstanceId``)."""
+    if execution.target in instances:
+        return execution.target
+    for values in execution.api_parameters.values():
+        for value in values:
+            if value in instances:
+                return value
+    return None
+
+
+def ideal_seconds(instances: int, concurrency: int, per_instance: list[float]) -> float:
+    """ceil(N/C) waves of the mean before-AMI + update + after-AMI of one instance."""
+    mean = sum(per_instance) / len(per_instance) if per_instance else 0.0
+    return math.ceil(instances / max(1, concurrency)) * mean
+
+
+def failure_to_message(
+    executions: list[Any], messages: list[dict[str, Any]], instances: set[str]
+) -> float | None:
+    """For each instance whose run failed: from its first failed step (in any execution
+    working for it) to the first message its own per-instance run published after that —
+    the message that tells the operator the instance's patching failed. The longest of
+    these; None when nothing failed."""
+    delays = []
+    for instance in sorted(instances):
+        mine = [ex for ex in executions if instance_of(ex, instances) == instance]
+        failed_at = [
+            record.end
+            for ex in mine
+            for record in ex.steps
+            if str(record.status) in FAILED and record.end is not None
+        ]
+        if not failed_at:
+            continue
+        first = min(failed_at)
+        runs = {ex.execution_id for ex in mine if ex.target == instance}
+        told = [
+            m["Timestamp"]
+            for m in messages
+            if m.get("PublishedBy") in runs
+            and m.get("Timestamp") is not None
+            and m["Timestamp"] >= first
+        ]
+        if told:
+            delays.append(min(told) - first)
+    return max(delays) if delays else None
