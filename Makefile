@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test lint unit validate terraform-test bench local clean
+.PHONY: test demo lint unit validate terraform-test bench local clean
 
 test: lint validate unit terraform-test
 
@@ -31,6 +31,10 @@ terraform-test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest -q test/bench
+
+# The whole story on the embedded AWS, torn down at the end; the timeline goes to out/.
+demo: $(STAMP)
+	$(BIN)/winupdate demo --out out
 
 local: $(STAMP)
 	$(BIN)/winupdate local

@@ -17,3 +17,8 @@ output "automation_role_arn" {
   description = "Role every runbook assumes."
   value       = module.windows_update.automation_role_arn
 }
+
+output "instance_profile_name" {
+  description = "Instance profile to attach to the Windows instances."
+  value       = module.windows_update.instance_profile_name
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import pathlib
 import signal
 import sys
 import threading
@@ -95,6 +96,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_fleet(args: argparse.Namespace) -> int:
+    import json
+
+    from .bench.fleet import FleetBench, parse_faults, run_fleet_bench
+
+    result = run_fleet_bench(
+        FleetBench(
+            instances=args.instances,
+            concurrency=args.concurrency,
+            documents=args.documents,
+            faults=parse_faults(args.faults),
+            quota=args.quota,
+            out=args.out,
+        )
+    )
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}  {value}")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    return run_demo(Path(args.out), args.speed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .local.server import DEFAULT_PORT
 
@@ -126,7 +158,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(func=_cmd_validate)
     _add_run_parsers(commands)
+    _add_demo_parser(commands)
+    bench = commands.add_parser("bench", help="simulations on the embedded AWS in virtual time")
+    bench_kinds = bench.add_subparsers(dest="bench", required=True)
+    fleet = bench_kinds.add_parser(
+        "fleet", help="a whole approved patch run over N instances: makespan, quotas, faults"
+    )
+    fleet.add_argument("--instances", type=int, default=20, help="tagged instances (default 20)")
+    fleet.add_argument("--concurrency", type=int, default=10, help="MaxConcurrency (default 10)")
+    fleet.add_argument("--documents", choices=("seed", "module"), default="module")
+    fleet.add_argument(
+        "--faults",
+        help="KIND:COUNT,... e.g. image_fails:2,command_fails:1 (the first COUNT instances)",
+    )
+    fleet.add_argument(
+        "--quota", type=int, default=100, help="concurrent Automation executions (default 100)"
+    )
+    fleet.add_argument("--out", type=pathlib.Path, help="write the fleet timeline (.png or .html)")
+    fleet.add_argument("--json", action="store_true", help="one JSON object")
+    fleet.set_defaults(func=_cmd_bench_fleet)
     return parser
+
+
+def _add_demo_parser(commands: argparse._SubParsersAction) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="the whole story on the embedded AWS: apply examples/local, run, report, tear down",
+    )
+    demo.add_argument("--out", default="out", help="folder of the timeline picture (default out)")
+    demo.add_argument("--speed", type=float, default=120.0, help="modelled seconds per wall second")
+    demo.set_defaults(func=_cmd_demo)
 
 
 def _add_run_parsers(commands: argparse._SubParsersAction) -> None:

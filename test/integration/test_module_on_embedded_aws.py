@@ -8,41 +8,32 @@ WindowsUpdate runbooks; then a new ``document_prefix`` renames the runbooks and 
 cross-references, and ``destroy`` leaves nothing behind. Tests run in file order; the two
 that change the deployment come last.
 
-The fixture (``fixtures/module_local``) knows nothing about the emulator: the endpoint
-comes from ``AWS_ENDPOINT_URL``, as for ``examples/local``.
+The fixtures (``conftest.py``: ``deployed``, ``fleet``, ``mailbox``) know nothing about the
+emulator: the endpoint comes from the target, and ``--sandbox`` runs this file against a
+real account. Messages are read from an SQS queue subscribed to the module's topic, as a
+real account allows; only fault injection and the emulator's own message record are
+``emulator_only``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from automation_support import steps_by_name, wait_until
-from embedded.seed_support import (
-    images_of,
-    instance_state,
-    wait_for_agents,
-    wait_for_state,
-    windows_image,
-)
-from winupdate.local.control_client import ControlClient
-from winupdate.terraform import Terraform, aws_endpoint_env
+from automation_support import steps_by_name
+from embedded.seed_support import images_of, instance_state
+from integration.aws_target import Target
+from integration.deployment import Deployment
+from integration.mailbox import Mailbox
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURE = Path(__file__).parent / "fixtures" / "module_local"
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
-# How long the embedded AWS may take (wall seconds) to end a whole run at the test speed.
-RUN_WALL_TIMEOUT = 90.0
+FAULTS = "fault injection: a real account cannot be told to fail an AMI"
 
 pytestmark = [
     pytest.mark.terraform,
@@ -50,117 +41,6 @@ pytestmark = [
         shutil.which("terraform") is None, reason="the terraform binary is not on PATH"
     ),
 ]
-
-
-# -- the deployment ---------------------------------------------------------------------------
-@dataclass
-class Deployment:
-    tf: Terraform
-    workdir: Path
-    env: dict[str, str]
-    variables: dict[str, Any]
-    outputs: dict[str, Any]
-    approver: str
-
-    @property
-    def names(self) -> dict[str, str]:
-        return self.outputs["document_names"]
-
-    @property
-    def topic(self) -> str:
-        return self.outputs["sns_topic_arn"]
-
-    @property
-    def tag_key(self) -> str:
-        return self.variables["target_tag_key"]
-
-    def reconfigure(self, **changes: Any) -> None:
-        """Point Terraform at new input variables for the same working directory and state."""
-        self.variables = {**self.variables, **changes}
-        self.tf = Terraform(self.workdir, env=self.env, variables=self.variables)
-
-
-def copy_fixture(destination: Path) -> Path:
-    """The fixture, its module source rewritten to reach this repository from its new place."""
-    shutil.copytree(
-        FIXTURE, destination, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*")
-    )
-    main = destination / "main.tf"
-    source = os.path.relpath(REPO, destination)
-    text = main.read_text(encoding="utf-8")
-    assert '"../../../.."' in text
-    main.write_text(text.replace('"../../../.."', f'"{source}"'), encoding="utf-8")
-    return destination
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory, endpoint, client):
-    """The module applied once, with names unique to this run; destroyed if a test did not."""
-    workdir = copy_fixture(tmp_path_factory.mktemp("module") / "module_local")
-    stem = f"Wu{uuid.uuid4().hex[:8]}"
-    # moto answers GetCallerIdentity for the test credentials with arn:aws:sts::…:user/moto;
-    # AWS names an IAM user arn:aws:iam::…:user/<name>, the form aws:approve and the
-    # module's approvers validation take.
-    caller = client("sts").get_caller_identity()["Arn"]
-    approver = re.sub(r"^arn:aws:sts::(\d{12}):user/", r"arn:aws:iam::\1:user/", caller)
-    variables = {
-        "document_prefix": f"{stem}-",
-        "target_tag_key": f"{stem}Update",
-        "parameter_path_prefix": f"/{stem}/",
-        "approvers": [approver],
-    }
-    env = aws_endpoint_env(endpoint)
-    tf = Terraform(workdir, env=env, variables=variables)
-    tf.init()
-    tf.apply()
-    deployment = Deployment(tf, workdir, env, variables, tf.output(), approver)
-    yield deployment
-    if deployment.tf.state_resources():
-        deployment.tf.destroy()
-
-
-# -- the fleet ---------------------------------------------------------------------------------
-@dataclass
-class Fleet:
-    running: str
-    stopped: str
-    untagged: str
-
-    @property
-    def tagged(self) -> tuple[str, str]:
-        return (self.running, self.stopped)
-
-
-@pytest.fixture(scope="module")
-def fleet(deployed, client):
-    """Tagged running, tagged stopped (registered with SSM before it was stopped), untagged."""
-    ec2, ssm = client("ec2"), client("ssm")
-    image = windows_image(ec2)
-
-    def launch(tags: dict[str, str]) -> str:
-        spec = [
-            {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-        ]
-        return ec2.run_instances(
-            ImageId=image,
-            MinCount=1,
-            MaxCount=1,
-            InstanceType="t3.medium",
-            IamInstanceProfile={"Name": deployed.outputs["instance_profile_name"]},
-            TagSpecifications=spec,
-        )["Instances"][0]["InstanceId"]
-
-    key = deployed.tag_key
-    running = launch({key: "ON", "Name": "module-running"})
-    stopped = launch({key: "ON", "Name": "module-stopped"})
-    untagged = launch({"Name": "module-untagged"})
-    ids = [running, stopped, untagged]
-    wait_for_state(ec2, ids, "running")
-    wait_for_agents(ssm, ids, "Online")
-    ec2.stop_instances(InstanceIds=[stopped])
-    wait_for_state(ec2, [stopped], "stopped")
-    yield Fleet(running, stopped, untagged)
-    ec2.terminate_instances(InstanceIds=ids)
 
 
 # -- runs ------------------------------------------------------------------------------------
@@ -184,36 +64,49 @@ def execution(ssm: Any, execution_id: str) -> dict[str, Any]:
     return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
 
 
-def start_run(deployed: Deployment, ssm: Any) -> str:
-    waiting_for = {"Waiting", "Success", "Failed", "TimedOut", "Cancelled"}
+def start_run(deployed: Deployment, target: Target) -> str:
+    """Start the Start runbook; return once it waits for its approval."""
+    ssm = target.client("ssm")
     start_id = ssm.start_automation_execution(DocumentName=deployed.names["AutomationStart"])[
         "AutomationExecutionId"
     ]
-    waiting = wait_until(ssm, start_id, waiting_for)
+
+    waiting_for = {"Waiting", "Success", "Failed", "TimedOut", "Cancelled"}
+
+    def ended_waiting() -> dict[str, Any] | None:
+        current = execution(ssm, start_id)
+        return current if current["AutomationExecutionStatus"] in waiting_for else None
+
+    waiting = target.wait_until(
+        ended_waiting,
+        target.timeouts.step,
+        what=lambda: f"{start_id} is {execution(ssm, start_id)['AutomationExecutionStatus']}",
+    )
     assert waiting["AutomationExecutionStatus"] == "Waiting", steps_by_name(waiting)
     return start_id
 
 
-def wait_for_run(ssm: Any, start_id: str) -> None:
+def wait_for_run(target: Target, start_id: str) -> None:
     """Until Start and everything it started have ended."""
-    deadline = time.monotonic() + RUN_WALL_TIMEOUT
-    while True:
+    ssm = target.client("ssm")
+
+    def pending() -> list[dict[str, Any]]:
         start = execution(ssm, start_id)
         process_id = process_execution_id(start)
-        pending = [start] if start["AutomationExecutionStatus"] in ACTIVE else []
+        active = [start] if start["AutomationExecutionStatus"] in ACTIVE else []
         if process_id:
             family = [execution(ssm, process_id), *children_of(ssm, process_id)]
-            pending += [e for e in family if e["AutomationExecutionStatus"] in ACTIVE]
-        if not pending:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                "still running: "
-                + ", ".join(
-                    f"{e['DocumentName']}={e['AutomationExecutionStatus']}" for e in pending
-                )
-            )
-        time.sleep(0.1)
+            active += [e for e in family if e["AutomationExecutionStatus"] in ACTIVE]
+        return active
+
+    target.wait_until(
+        lambda: not pending(),
+        target.timeouts.run,
+        what=lambda: (
+            "still running: "
+            + ", ".join(f"{e['DocumentName']}={e['AutomationExecutionStatus']}" for e in pending())
+        ),
+    )
 
 
 def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
@@ -223,7 +116,9 @@ def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
     return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
 
 
-def collect(deployed: Deployment, ssm: Any, endpoint: str, start_id: str) -> Run:
+def collect(target: Target, mailbox: Mailbox, start_id: str) -> Run:
+    """The run's executions and the messages that name one of them."""
+    ssm = target.client("ssm")
     run = Run(start_id, execution(ssm, start_id))
     process_id = process_execution_id(run.start)
     if process_id:
@@ -232,11 +127,7 @@ def collect(deployed: Deployment, ssm: Any, endpoint: str, start_id: str) -> Run
             full = execution(ssm, child["AutomationExecutionId"])
             run.children[full["Parameters"]["InstanceId"][0]] = full
     ids = run.execution_ids()
-    run.messages = [
-        m
-        for m in ControlClient(endpoint).messages(deployed.topic)
-        if any(i in m["Message"] for i in ids)
-    ]
+    run.messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
     return run
 
 
@@ -261,13 +152,13 @@ def process_execution_id(start: dict[str, Any]) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def rejected_run(deployed, fleet, client, endpoint):
+def rejected_run(deployed, fleet, mailbox, target):
     """Start, Reject; what the fleet looks like right after (before any other run)."""
-    ssm, ec2 = client("ssm"), client("ec2")
-    start_id = start_run(deployed, ssm)
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    start_id = start_run(deployed, target)
     ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Reject")
-    wait_for_run(ssm, start_id)
-    run = collect(deployed, ssm, endpoint, start_id)
+    wait_for_run(target, start_id)
+    run = collect(target, mailbox, start_id)
     after = {
         i: {
             "images": images_of(ec2, i),
@@ -280,12 +171,13 @@ def rejected_run(deployed, fleet, client, endpoint):
 
 
 @pytest.fixture(scope="module")
-def expired_run(deployed, fleet, rejected_run, client, endpoint):
-    """Start, and no approver answers within approval_timeout_seconds (600 s, 1 s of wall)."""
-    ssm, ec2 = client("ssm"), client("ec2")
-    start_id = start_run(deployed, ssm)
-    wait_for_run(ssm, start_id)
-    run = collect(deployed, ssm, endpoint, start_id)
+def expired_run(deployed, fleet, rejected_run, mailbox, target):
+    """Start, and no approver answers within approval_timeout_seconds (600 s: 1 s of wall
+    on the embedded AWS, ten minutes on a real account)."""
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    start_id = start_run(deployed, target)
+    wait_for_run(target, start_id)
+    run = collect(target, mailbox, start_id)
     changed = [
         i
         for i in (fleet.running, fleet.stopped, fleet.untagged)
@@ -295,43 +187,51 @@ def expired_run(deployed, fleet, rejected_run, client, endpoint):
 
 
 @pytest.fixture(scope="module")
-def approved_run(deployed, fleet, expired_run, client, endpoint):
+def approved_run(deployed, fleet, expired_run, mailbox, target):
     """Start, Approve, every execution ended (after the runs that were not approved)."""
-    ssm = client("ssm")
-    start_id = start_run(deployed, ssm)
+    ssm = target.client("ssm")
+    start_id = start_run(deployed, target)
     ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
-    wait_for_run(ssm, start_id)
-    return collect(deployed, ssm, endpoint, start_id)
+    wait_for_run(target, start_id)
+    return collect(target, mailbox, start_id)
 
 
 @pytest.fixture(scope="module")
-def failed_run(deployed, fleet, approved_run, client, endpoint):
+def failed_run(deployed, fleet, approved_run, mailbox, target):
     """The after-AMI of the stopped instance fails; the running instance's run is untouched.
 
     ``image_fails`` spoils the next CreateImage of the instance, so it is injected once the
     run's before-AMI of that instance is done.
     """
-    ssm = client("ssm")
-    control = ControlClient(endpoint)
-    start_id = start_run(deployed, ssm)
+    ssm = target.client("ssm")
+    control = target.control()
+    start_id = start_run(deployed, target)
     ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
-    deadline = time.monotonic() + RUN_WALL_TIMEOUT
+
+    def before_image_done() -> bool:
+        child = child_for(ssm, start_id, fleet.stopped)
+        if child is None:
+            return False
+        before = steps_by_name(child)["CreateImageBefore"]
+        assert before["StepStatus"] in ("Pending", "InProgress", "Success"), before
+        if before["StepStatus"] != "Success":
+            return False
+        assert steps_by_name(child)["CreateImageAfter"]["StepStatus"] == "Pending"
+        control.inject_fault(kind="image_fails", instance_id=fleet.stopped, count=1)
+        return True
+
     try:
-        while True:
-            child = child_for(ssm, start_id, fleet.stopped)
-            if child is not None:
-                before = steps_by_name(child)["CreateImageBefore"]
-                assert before["StepStatus"] in ("Pending", "InProgress", "Success"), before
-                if before["StepStatus"] == "Success":
-                    assert steps_by_name(child)["CreateImageAfter"]["StepStatus"] == "Pending"
-                    control.inject_fault(kind="image_fails", instance_id=fleet.stopped, count=1)
-                    break
-            assert time.monotonic() < deadline, "the before-AMI of the stopped instance never ended"
-            time.sleep(0.02)
-        wait_for_run(ssm, start_id)
+        target.wait_until(
+            before_image_done,
+            target.timeouts.run,
+            what=lambda: "the before-AMI of the stopped instance never ended",
+            # Tight: the fault must be in place before the after-AMI starts.
+            poll=min(0.02, target.timeouts.poll),
+        )
+        wait_for_run(target, start_id)
     finally:
         control.clear_faults()
-    return collect(deployed, ssm, endpoint, start_id)
+    return collect(target, mailbox, start_id)
 
 
 def child_for(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
@@ -515,7 +415,22 @@ def test_the_untagged_instance_is_untouched(approved_run, fleet, client):
     assert instance_state(ec2, fleet.untagged) == "running"
 
 
+@pytest.mark.emulator_only("compares with the embedded AWS's own record of SNS messages")
+def test_the_queue_received_every_message_the_topic_published(
+    approved_run, deployed, mailbox, target
+):
+    # The tests read messages as a real account can, through SQS; the emulator's record of
+    # what was published to the topic must be exactly what the queue was delivered.
+    published = target.control().messages(deployed.topic)
+    delivered = mailbox.messages()
+    assert published
+    assert sorted((m["Subject"] or "", m["Message"]) for m in delivered) == sorted(
+        (m["Subject"] or "", m["Message"]) for m in published
+    )
+
+
 # -- 4. an after-AMI that fails ---------------------------------------------------------------
+@pytest.mark.emulator_only(FAULTS)
 def test_a_failed_after_ami_fails_that_instance_only_and_the_run(failed_run, fleet):
     run = failed_run
     failed = run.children[fleet.stopped]
@@ -533,6 +448,7 @@ def test_a_failed_after_ami_fails_that_instance_only_and_the_run(failed_run, fle
     assert start_steps["AssertAllSucceeded"]["StepStatus"] == "Failed"
 
 
+@pytest.mark.emulator_only(FAULTS)
 def test_a_failed_after_ami_sends_one_failure_message_naming_the_step_and_reason(failed_run, fleet):
     run = failed_run
     failed_id = run.children[fleet.stopped]["AutomationExecutionId"]
@@ -552,6 +468,7 @@ def test_a_failed_after_ami_sends_one_failure_message_naming_the_step_and_reason
     assert len(run.messages) == 4
 
 
+@pytest.mark.emulator_only(FAULTS)
 def test_a_failed_after_ami_keeps_the_before_ami_and_restores_the_state(failed_run, fleet, client):
     ec2 = client("ec2")
     failed_id = failed_run.children[fleet.stopped]["AutomationExecutionId"]
@@ -566,6 +483,7 @@ def test_a_failed_after_ami_keeps_the_before_ami_and_restores_the_state(failed_r
     assert instance_state(ec2, fleet.untagged) == "running"
 
 
+@pytest.mark.emulator_only(FAULTS)
 def test_a_failed_after_ami_is_noticed_at_once(failed_run, fleet):
     # The seed noticed a failed child only when aws:waitForAwsResourceProperty timed out
     # (up to 3600 s). Here the failed image fails its step as soon as it is failed, and Start
@@ -581,7 +499,17 @@ def test_a_failed_after_ami_is_noticed_at_once(failed_run, fleet):
 
 
 # -- the standalone runbooks -------------------------------------------------------------------
-def test_the_standalone_runbooks_image_and_scan_one_instance(deployed, fleet, failed_run, client):
+@pytest.fixture(scope="module")
+def pipeline_runs_done(request, target, approved_run):
+    """Orders what follows after every pipeline run the mode can make (no failing run in
+    sandbox mode: it needs fault injection)."""
+    if not target.sandbox:
+        request.getfixturevalue("failed_run")
+
+
+def test_the_standalone_runbooks_image_and_scan_one_instance(
+    deployed, fleet, pipeline_runs_done, client, target
+):
     ssm, ec2 = client("ssm"), client("ec2")
     instance = fleet.running
     image_run = ssm.start_automation_execution(
@@ -593,7 +521,7 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(deployed, fleet, fa
         Parameters={"InstanceId": [instance], "Action": ["Scan"]},
     )["AutomationExecutionId"]
     for execution_id in (image_run, scan_run):
-        wait_for_run(ssm, execution_id)
+        wait_for_run(target, execution_id)
     imaged = execution(ssm, image_run)
     assert imaged["AutomationExecutionStatus"] == "Success", steps_by_name(imaged)
     image_id = imaged["Outputs"]["CreateImage.ImageId"][0]

@@ -2,19 +2,20 @@
 embedded AWS: every API it calls for these resources answers as AWS would.
 
 The fixture (``fixtures/terraform_smoke``) knows nothing about the emulator: the endpoint
-comes from ``AWS_ENDPOINT_URL`` in the environment, as for any local example.
+comes from ``AWS_ENDPOINT_URL`` in the environment, as for any local example; with
+``--sandbox`` the same apply runs against a real account (conftest.py).
 """
 
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from winupdate.terraform import Terraform, aws_endpoint_env
+from integration.aws_target import unique_stem
+from winupdate.terraform import Terraform
 
 FIXTURE = Path(__file__).parent / "fixtures" / "terraform_smoke"
 CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -28,16 +29,22 @@ pytestmark = [
 
 
 @pytest.fixture
-def smoke(tmp_path, endpoint):
-    """A private copy of the fixture and a unique name prefix, destroyed if a test fails."""
+def smoke(request, tmp_path, target, ledger):
+    """A private copy of the fixture and a unique name prefix, destroyed if a test fails
+    (also when the apply itself fails half-way)."""
     workdir = tmp_path / "terraform_smoke"
     shutil.copytree(FIXTURE, workdir, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    prefix = f"Smoke{uuid.uuid4().hex[:8]}"
-    tf = Terraform(workdir, env=aws_endpoint_env(endpoint), variables={"name_prefix": prefix})
+    prefix = unique_stem("Smoke")
+    ledger.stems.add(prefix)
+    tf = Terraform(workdir, env=target.terraform_env(), variables={"name_prefix": prefix})
+
+    def destroy() -> None:
+        if tf.state_resources():
+            tf.destroy()
+
+    request.addfinalizer(destroy)
     tf.init()
-    yield tf, prefix
-    if tf.state_resources():
-        tf.destroy()
+    return tf, prefix
 
 
 def test_apply_replan_and_destroy_leave_nothing_behind(smoke, client):

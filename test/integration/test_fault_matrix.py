@@ -1,0 +1,541 @@
+"""The fault matrix (issue 6, item 3): every injected fault against the module's own runbooks.
+
+Terraform applies the module once for the file (``deployed``). Each test launches its own
+small fleet, tagged ``<tag key>=<a value of its own>``: one instance that the fault hits
+and one healthy instance (more for MaxErrors); then runs AutomationStart without approval
+for that tag value only and checks, for each fault:
+
+- the run ends: every execution is terminal within a wall deadline (no hang);
+- the faulted instance has its before-AMI when the fault came after it, and no
+  AWS-InstallWindowsUpdates command ran on any instance before its before-AMI;
+- the faulted instance is back in the state it was found in;
+- exactly one message about the faulted instance's run, naming the failed step and why;
+- the healthy instance succeeded, with both AMIs and one success message.
+
+Every test needs fault injection, so the file is emulator-only.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from automation_support import steps_by_name
+from integration.aws_target import WINDOWS_IMAGE_PARAMETER, Target
+from integration.deployment import Deployment
+from integration.leftovers import Ledger
+from integration.mailbox import Mailbox
+from winupdate.local.control_client import ControlClient
+from winupdate.run.teardown import remove_instances
+
+ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
+SUCCEEDED = {"Success", "CompletedWithSuccess"}
+# Wall seconds for a whole run, faults included: the longest fault path waits out a one-hour
+# step timeout (6 s at the test speed of 600 modelled s per wall s).
+RUN_DEADLINE = 60.0
+# One pending update that needs a restart: the update reboots the instance.
+REBOOTING = [{"kb": "KB5034439", "severity": "Critical", "category": "SecurityUpdates"}]
+FAULTS = "fault injection: a real account cannot be told to fail"
+THROTTLING_RETRY = "/ssm/automation/throttling-retry-time-limit"
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.emulator_only(FAULTS),
+    pytest.mark.skipif(
+        shutil.which("terraform") is None, reason="the terraform binary is not on PATH"
+    ),
+]
+
+
+# -- the fleet of one test -------------------------------------------------------------------
+@dataclass
+class Fleet:
+    """Instances tagged ``<key>=value``: ``faulted`` (hit), ``healthy``, and ``others``."""
+
+    value: str
+    faulted: str
+    healthy: str
+    others: list[str] = field(default_factory=list)
+    #: The state each instance was found in (running / stopped).
+    states: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def all(self) -> list[str]:
+        return [self.faulted, self.healthy, *self.others]
+
+
+@pytest.fixture(scope="module")
+def launched(request: pytest.FixtureRequest, target: Target) -> list[str]:
+    """Every instance the file launched; terminated with their AMIs at the end."""
+    ids: list[str] = []
+
+    def remove() -> None:
+        problems = remove_instances(
+            target.client("ec2"), ids, timeout=target.timeouts.cleanup, poll=target.timeouts.poll
+        )
+        assert not problems, problems
+
+    request.addfinalizer(remove)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def windows_image(target: Target) -> str:
+    return target.client("ssm").get_parameter(Name=WINDOWS_IMAGE_PARAMETER)["Parameter"]["Value"]
+
+
+@pytest.fixture
+def control(target: Target) -> Iterator[ControlClient]:
+    """Fault injection; every fault cleared after the test, also when it fails."""
+    client = target.control()
+    client.clear_faults()
+    yield client
+    client.clear_faults()
+
+
+@pytest.fixture
+def make_fleet(
+    request: pytest.FixtureRequest,
+    deployed: Deployment,
+    target: Target,
+    ledger: Ledger,
+    launched: list[str],
+    windows_image: str,
+) -> Callable[..., Fleet]:
+    """``make_fleet(faulted="stopped", healthy="running", others=("running",))``."""
+
+    def make(faulted: str, healthy: str = "running", others: tuple[str, ...] = ()) -> Fleet:
+        ec2 = target.client("ec2")
+        value = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
+        wanted = [faulted, healthy, *others]
+        ids = []
+        for n, _ in enumerate(wanted):
+            tags = {
+                deployed.tag_key: value,
+                "Name": f"matrix-{value}-{n}",
+                "WinUpdateTestStem": deployed.stem,
+            }
+            instance = ec2.run_instances(
+                ImageId=windows_image,
+                MinCount=1,
+                MaxCount=1,
+                InstanceType="t3.medium",
+                IamInstanceProfile={"Name": deployed.outputs["instance_profile_name"]},
+                TagSpecifications=[
+                    {
+                        "ResourceType": "instance",
+                        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+                    }
+                ],
+            )["Instances"][0]["InstanceId"]
+            ledger.instances.add(instance)
+            launched.append(instance)
+            ids.append(instance)
+        wait_for_agents(target, ids)
+        stopped = [i for i, s in zip(ids, wanted, strict=True) if s == "stopped"]
+        if stopped:
+            ec2.stop_instances(InstanceIds=stopped)
+            target.wait_until(
+                lambda: all(instance_state(ec2, i) == "stopped" for i in stopped),
+                target.timeouts.instance,
+                what=lambda: f"{stopped} never stopped",
+            )
+        return Fleet(value, ids[0], ids[1], ids[2:], dict(zip(ids, wanted, strict=True)))
+
+    return make
+
+
+def wait_for_agents(target: Target, ids: list[str]) -> None:
+    ssm = target.client("ssm")
+
+    def online() -> bool:
+        agents = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": ids}])[
+            "InstanceInformationList"
+        ]
+        return len(agents) == len(ids) and all(a["PingStatus"] == "Online" for a in agents)
+
+    target.wait_until(online, target.timeouts.instance, what=lambda: f"{ids} never Online")
+
+
+def instance_state(ec2: Any, instance_id: str) -> str:
+    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return reservations[0]["Instances"][0]["State"]["Name"]
+
+
+# -- a run -------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    start: dict[str, Any]
+    rate_control: dict[str, Any] | None
+    children: dict[str, dict[str, Any]]  # instance id -> execution
+    messages: list[dict[str, Any]]
+
+    def child_id(self, instance_id: str) -> str:
+        return self.children[instance_id]["AutomationExecutionId"]
+
+    def messages_of(self, instance_id: str) -> list[dict[str, Any]]:
+        """The messages a per-instance run sent (they name its execution id)."""
+        return [m for m in self.messages if self.child_id(instance_id) in m["Message"]]
+
+    def summary(self) -> dict[str, Any]:
+        summaries = [m for m in self.messages if m["Subject"].startswith("Windows Update run")]
+        assert len(summaries) == 1, summaries
+        return summaries[0]
+
+
+def execution(ssm: Any, execution_id: str) -> dict[str, Any]:
+    return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
+
+
+def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
+    pages = ssm.get_paginator("describe_automation_executions").paginate(
+        Filters=[{"Key": "ParentExecutionId", "Values": [parent_id]}]
+    )
+    return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
+
+
+def process_id(start: dict[str, Any]) -> str | None:
+    value = steps_by_name(start).get("StartProcess", {}).get("Outputs", {}).get("ExecutionId")
+    return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
+
+
+def family(ssm: Any, start_id: str) -> list[dict[str, Any]]:
+    """Start, its rate-control execution and that one's children, as they are now."""
+    start = execution(ssm, start_id)
+    found = [start]
+    parent = process_id(start)
+    if parent:
+        found.append(execution(ssm, parent))
+        found += children_of(ssm, parent)
+    return found
+
+
+def start_run(deployed: Deployment, target: Target, fleet: Fleet, **parameters: str) -> str:
+    """AutomationStart for the fleet's tag value only, without an approval."""
+    params = {"TargetTagValue": fleet.value, "RequireApproval": "false", **parameters}
+    return target.client("ssm").start_automation_execution(
+        DocumentName=deployed.names["AutomationStart"],
+        Parameters={k: [v] for k, v in params.items()},
+    )["AutomationExecutionId"]
+
+
+def child_of(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
+    parent = process_id(execution(ssm, start_id))
+    for child in children_of(ssm, parent) if parent else []:
+        full = execution(ssm, child["AutomationExecutionId"])
+        if full["Parameters"]["InstanceId"] == [instance_id]:
+            return full
+    return None
+
+
+def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
+    """Wait (wall deadline) until the run and all it started are terminal; collect it."""
+    ssm = target.client("ssm")
+
+    def active() -> list[str]:
+        return [
+            f"{e['DocumentName']}={e['AutomationExecutionStatus']}"
+            for e in family(ssm, start_id)
+            if e["AutomationExecutionStatus"] in ACTIVE
+        ]
+
+    target.wait_until(lambda: not active(), RUN_DEADLINE, what=lambda: f"the run hangs: {active()}")
+    start = execution(ssm, start_id)
+    parent = process_id(start)
+    children = {}
+    for child in children_of(ssm, parent) if parent else []:
+        full = execution(ssm, child["AutomationExecutionId"])
+        children[full["Parameters"]["InstanceId"][0]] = full
+    ids = {start_id, *(c["AutomationExecutionId"] for c in children.values())}
+    if parent:
+        ids.add(parent)
+    messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
+    return Run(start, execution(ssm, parent) if parent else None, children, messages)
+
+
+def failures(run: Run) -> list[str]:
+    """Every failed step of the run, with its message: what an assertion should show."""
+    found = []
+    for execution_ in [run.start, run.rate_control or {}, *run.children.values()]:
+        for step in execution_.get("StepExecutions", []):
+            if step["StepStatus"] in ("Failed", "TimedOut", "Cancelled"):
+                found.append(
+                    f"{execution_['DocumentName']}/{step['StepName']}: {step['StepStatus']} "
+                    f"{step.get('FailureMessage', '')}"
+                )
+    return found
+
+
+# -- what every fault must leave behind ----------------------------------------------------------
+def images(ec2: Any, instance_id: str) -> dict[str, dict[str, Any]]:
+    """The instance's images by phase (UpdateBefore / UpdateAfter), of its runs."""
+    found = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "tag:InstanceId", "Values": [instance_id]}]
+    )["Images"]
+    named = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": [f"{instance_id}_Update*"]}]
+    )["Images"]
+    by_phase: dict[str, dict[str, Any]] = {}
+    for image in [*found, *named]:
+        phase = image["Name"].split("_")[1]
+        by_phase.setdefault(phase, image)
+    return by_phase
+
+
+def update_commands(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in ssm.list_commands(InstanceId=instance_id)["Commands"]
+        if c["DocumentName"] == "AWS-InstallWindowsUpdates"
+    ]
+
+
+def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: Fleet) -> None:
+    for instance in fleet.all:
+        commands = update_commands(ssm, instance)
+        if not commands:
+            continue
+        before = images(ec2, instance).get("UpdateBefore")
+        assert before is not None, f"{instance}: an update ran without a before-AMI"
+        assert before["State"] == "available", before
+        created = before["CreationDate"]
+        for command in commands:
+            requested = command["RequestedDateTime"].strftime("%Y-%m-%dT%H:%M:%S")
+            assert created[:19] <= requested, (instance, created, requested)
+
+
+def assert_healthy(run: Run, fleet: Fleet, ec2: Any, instance: str | None = None) -> None:
+    instance = instance or fleet.healthy
+    child = run.children[instance]
+    assert child["AutomationExecutionStatus"] == "Success", steps_by_name(child)
+    phases = images(ec2, instance)
+    assert {p: i["State"] for p, i in phases.items()} == {
+        "UpdateBefore": "available",
+        "UpdateAfter": "available",
+    }
+    assert phases["UpdateBefore"]["Name"].endswith(run.child_id(instance))
+    mine = run.messages_of(instance)
+    assert [m["Subject"] for m in mine] == [f"Windows Update succeeded for {instance}"]
+    assert instance_state(ec2, instance) == fleet.states[instance]
+
+
+def assert_contained(
+    run: Run,
+    fleet: Fleet,
+    target: Target,
+    step: str,
+    reason: str,
+    before_ami: bool,
+) -> dict[str, Any]:
+    """The common checks of the matrix; returns the faulted instance's failure message."""
+    ec2, ssm = target.client("ec2"), target.client("ssm")
+    faulted = run.children[fleet.faulted]
+    steps = steps_by_name(faulted)
+    assert faulted["AutomationExecutionStatus"] in ("Failed", "TimedOut"), steps
+    assert steps[step]["StepStatus"] in ("Failed", "TimedOut"), steps[step]
+    assert steps["ReportFailure"]["StepStatus"] == "Success", steps["ReportFailure"]
+    # Its before-AMI, when the fault came after it.
+    phases = images(ec2, fleet.faulted)
+    if before_ami:
+        assert phases["UpdateBefore"]["State"] == "available", phases
+        assert phases["UpdateBefore"]["Name"].endswith(run.child_id(fleet.faulted))
+    assert "UpdateAfter" not in phases or phases["UpdateAfter"]["State"] != "available"
+    assert_no_update_without_a_before_ami(ec2, ssm, fleet)
+    # Its state is restored.
+    assert instance_state(ec2, fleet.faulted) == fleet.states[fleet.faulted]
+    # Exactly one message, naming the step and the reason.
+    mine = run.messages_of(fleet.faulted)
+    assert len(mine) == 1, mine
+    message = mine[0]
+    assert message["Subject"] == f"Windows Update failed for {fleet.faulted}"
+    assert f"Failed step: {step}\n" in message["Message"], message["Message"]
+    found = re.search(r"^Reason: (.+)$", message["Message"], re.MULTILINE)
+    assert found and re.search(reason, found.group(1), re.IGNORECASE), message["Message"]
+    # The other instances are unaffected.
+    assert_healthy(run, fleet, ec2)
+    summary = run.summary()
+    assert f"{fleet.faulted} (" in summary["Message"]
+    assert fleet.healthy not in summary["Message"].split("Failed instances:")[1]
+    return message
+
+
+# -- the matrix ----------------------------------------------------------------------------------
+def test_before_ami_fails(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="running")
+    control.fleet_fault("image_fails", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "CreateImageBefore", "failed", before_ami=False)
+    # No update without its before-AMI: nothing was sent to the instance.
+    assert update_commands(target.client("ssm"), fleet.faulted) == []
+
+
+def test_before_ami_stays_pending(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="stopped")
+    control.fleet_fault("image_stays_pending", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "CreateImageBefore", "time", before_ami=False)
+    assert update_commands(target.client("ssm"), fleet.faulted) == []
+    # The image never ends by itself: deregister it, or the cleanup waits for it.
+    ec2 = target.client("ec2")
+    pending = images(ec2, fleet.faulted)["UpdateBefore"]
+    assert pending["State"] == "pending"
+    ec2.deregister_image(ImageId=pending["ImageId"])
+
+
+def test_instance_fails_to_start(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="stopped")
+    # Every attempt (StartInstance has maxAttempts 2) bounces back to stopped.
+    control.fleet_fault("start_fails", fleet.faulted, count=None)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "StartInstance", "time", before_ami=True)
+    assert update_commands(target.client("ssm"), fleet.faulted) == []
+
+
+def test_agent_never_comes_online(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="stopped")
+    control.fleet_fault("agent_never_online", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "WaitForAgentOnline", "time", before_ami=True)
+    assert update_commands(target.client("ssm"), fleet.faulted) == []
+
+
+def test_run_command_fails(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="running", healthy="stopped")
+    control.fleet_fault("command_fails", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    message = assert_contained(run, fleet, target, "InstallUpdates", "Failed", before_ami=True)
+    assert "ResponseCode 1" in message["Message"]
+    [command] = update_commands(target.client("ssm"), fleet.faulted)
+    assert command["Status"] == "Failed"
+
+
+def test_run_command_times_out(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="stopped")
+    control.fleet_fault("command_times_out", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "InstallUpdates", "time", before_ami=True)
+
+
+def test_update_reboot_never_completes(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="running")
+    control._request(
+        "POST", "fleet/catalogue", {"instance_id": fleet.faulted, "updates": REBOOTING}
+    )
+    control.fleet_fault("reboot_never_completes", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(run, fleet, target, "InstallUpdates", "time", before_ami=True)
+    # EC2 still says running (the OS hangs inside it): running stays running.
+    assert instance_state(target.client("ec2"), fleet.faulted) == "running"
+
+
+def test_a_cancelled_child_run(deployed, target, mailbox, control, make_fleet):
+    fleet = make_fleet(faulted="running")
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    start_id = start_run(deployed, target, fleet)
+
+    def updating() -> dict[str, Any] | None:
+        child = child_of(ssm, start_id, fleet.faulted)
+        if child is None:
+            return None
+        status = steps_by_name(child)["InstallUpdates"]["StepStatus"]
+        return child if status == "InProgress" else None
+
+    child = target.wait_until(
+        updating,
+        RUN_DEADLINE,
+        what=lambda: "the faulted instance never reached its update",
+        poll=0.01,
+    )
+    ssm.stop_automation_execution(AutomationExecutionId=child["AutomationExecutionId"])
+    run = finish(target, mailbox, start_id)
+    cancelled = run.children[fleet.faulted]
+    # automation-statuses: a cancelled execution runs no further step (no onFailure path).
+    assert cancelled["AutomationExecutionStatus"] == "Cancelled", steps_by_name(cancelled)
+    assert steps_by_name(cancelled)["ReportFailure"]["StepStatus"] == "Pending"
+    assert images(ec2, fleet.faulted)["UpdateBefore"]["State"] == "available"
+    assert_no_update_without_a_before_ami(ec2, ssm, fleet)
+    assert instance_state(ec2, fleet.faulted) == "running"
+    # The one message that names it is the run's summary.
+    assert run.messages_of(fleet.faulted) == []
+    assert f"{fleet.faulted} (Cancelled)" in run.summary()["Message"]
+    assert_healthy(run, fleet, ec2)
+
+
+@pytest.fixture
+def throttling_retry(target: Target) -> Iterator[str]:
+    """The account's Automation throttling retry (automation-throttling-retry), on for the
+    test: AWS retries a step's throttled calls only when this setting allows it (0, the
+    default, fails the step at the first throttled call)."""
+    ssm = target.client("ssm")
+    ssm.update_service_setting(SettingId=THROTTLING_RETRY, SettingValue="300")
+    yield THROTTLING_RETRY
+    ssm.reset_service_setting(SettingId=THROTTLING_RETRY)
+
+
+def test_api_calls_throttled_a_few_times(
+    deployed, target, mailbox, control, make_fleet, throttling_retry
+):
+    fleet = make_fleet(faulted="stopped")
+    # CreateImage (a one-attempt step), StartInstances and SendCommand are throttled twice
+    # each; the Automation service retries them within the time limit and the run succeeds.
+    control.throttle("ec2", "CreateImage", times=2, match={"InstanceId": fleet.faulted})
+    control.throttle("ec2", "StartInstances", times=2, match={"InstanceId": fleet.faulted})
+    control.throttle("ssm", "SendCommand", times=2)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert run.start["AutomationExecutionStatus"] == "Success", failures(run)
+    for instance in fleet.all:
+        assert_healthy(run, fleet, target.client("ec2"), instance)
+    assert_no_update_without_a_before_ami(target.client("ec2"), target.client("ssm"), fleet)
+    spent = {(f["operation"], f["hits"]) for f in control._request("GET", "faults")}
+    assert spent == {("CreateImage", 2), ("StartInstances", 2), ("SendCommand", 2)}
+
+
+def test_a_throttled_call_without_throttling_retry_fails_that_instance_only(
+    deployed, target, mailbox, control, make_fleet
+):
+    # The account default: no throttling retry. CreateImageBefore has one attempt, so one
+    # throttled CreateImage fails that instance's run, with one message that says so.
+    fleet = make_fleet(faulted="running")
+    control.throttle("ec2", "CreateImage", times=1, match={"InstanceId": fleet.faulted})
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    assert_contained(
+        run, fleet, target, "CreateImageBefore", "RequestLimitExceeded", before_ami=False
+    )
+    assert update_commands(target.client("ssm"), fleet.faulted) == []
+
+
+def test_max_errors_zero_stops_the_fleet_after_the_first_failure(
+    deployed, target, mailbox, control, make_fleet
+):
+    # running-automations-scale-controls.md: "If you specify 0, then the system stops running
+    # the automation on additional targets after the first error result is returned"; with
+    # concurrency 1 no other target is running then.
+    fleet = make_fleet(faulted="running", healthy="running", others=("stopped", "running"))
+    control.fleet_fault("command_fails", count=None)  # every instance fails its update
+    run = finish(
+        target,
+        mailbox,
+        start_run(deployed, target, fleet, MaxConcurrency="1", MaxErrors="0"),
+    )
+    ec2, ssm = target.client("ec2"), target.client("ssm")
+    assert len(run.children) == 1, sorted(run.children)
+    [(first, child)] = run.children.items()
+    assert child["AutomationExecutionStatus"] == "Failed"
+    assert run.rate_control is not None
+    assert run.rate_control["AutomationExecutionStatus"] == "Failed"
+    for instance in fleet.all:
+        if instance == first:
+            continue
+        assert images(ec2, instance) == {}
+        assert update_commands(ssm, instance) == []
+        assert instance_state(ec2, instance) == fleet.states[instance]
+    assert instance_state(ec2, first) == fleet.states[first]
+    assert len(run.messages_of(first)) == 1
+    assert "Failed step: InstallUpdates" in run.messages_of(first)[0]["Message"]
+    assert run.start["AutomationExecutionStatus"] == "Failed"
+    assert "Instances: 1, succeeded: 0, failed: 1" in run.summary()["Message"]
