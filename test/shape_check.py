@@ -125,6 +125,16 @@ def call_with_raw_response(
     return parsed, json.loads(captured["body"] or b"{}")
 
 
+def checked(client: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """Call ``operation``; assert its raw body and boto3's parsed response match its output
+    shape; return the parsed response."""
+    parsed, raw = call_with_raw_response(client, operation, **params)
+    service = client.meta.service_model.service_name
+    assert_matches_output_shape(service, operation, raw)
+    assert_matches_output_shape(service, operation, parsed)
+    return parsed
+
+
 def raw_json_response(client: Any, operation: str, **params: Any) -> dict[str, Any]:
     """The JSON body ``operation`` answers, before botocore's parser (JSON protocols)."""
     return call_with_raw_response(client, operation, **params)[1]

@@ -11,20 +11,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from automation_support import create_runbook, runbook, start, wait_done, wait_until
-from shape_check import assert_matches_output_shape, call_with_raw_response
+from shape_check import checked
 from winupdate.local.automation import document_checks
 from winupdate.local.automation import exceptions as automation_exceptions
 from winupdate.local.errors import AwsError
 
 SLEEP = {"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT10S"}}
 HOLD = {"name": "hold", "action": "aws:pause", "inputs": {}}
-
-
-def checked(ssm, operation, **params):
-    parsed, raw = call_with_raw_response(ssm, operation, **params)
-    assert_matches_output_shape("ssm", operation, raw)
-    assert_matches_output_shape("ssm", operation, parsed)
-    return parsed
 
 
 def test_every_automation_response_matches_its_output_shape(client):

@@ -21,7 +21,7 @@ from fleet_support import (
     warm_fleet,
 )
 
-from shape_check import assert_matches_output_shape, call_with_raw_response
+from shape_check import assert_matches_output_shape, call_with_raw_response, checked
 
 pytestmark = pytest.mark.usefixtures(warm_fleet.__name__)
 
@@ -201,9 +201,7 @@ def test_command_responses_match_the_botocore_output_shapes(client, endpoint):
             },
         ),
     ):
-        parsed, raw = call_with_raw_response(ssm, operation, **params)
-        assert_matches_output_shape("ssm", operation, raw)
-        assert_matches_output_shape("ssm", operation, parsed)
+        parsed = checked(ssm, operation, **params)
     invocation = parsed
     assert invocation["ResponseCode"] == 0
     listed = ssm.list_command_invocations(CommandId=command_id, Details=True)

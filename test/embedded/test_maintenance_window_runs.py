@@ -29,7 +29,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 import winupdate.local.maintenance_window_runs.responses as responses_module
 import winupdate.local.maintenance_window_runs.runner as runner_module
 from automation_support import create_runbook, runbook
-from shape_check import assert_matches_output_shape, call_with_raw_response
+from shape_check import checked
 from winupdate.errors import WinUpdateError
 from winupdate.local.control_client import ControlClient
 
@@ -187,14 +187,6 @@ def invocations_of(ssm, execution_id: str, task_id: str) -> list[dict[str, Any]]
 
 def automation(ssm, execution_id: str) -> dict[str, Any]:
     return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
-
-
-def check(ssm, operation: str, **params: Any) -> dict[str, Any]:
-    """Call ``operation``, check the raw and the parsed response against its output shape."""
-    response, raw = call_with_raw_response(ssm, operation, **params)
-    assert_matches_output_shape("ssm", operation, raw)
-    assert_matches_output_shape("ssm", operation, response)
-    return response
 
 
 def error_code(excinfo) -> str:
@@ -420,7 +412,7 @@ def test_cancel_lets_running_tasks_finish_and_starts_no_other(ssm, control, make
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
-    cancelled = check(ssm, "CancelMaintenanceWindowExecution", WindowExecutionId=run_id)
+    cancelled = checked(ssm, "CancelMaintenanceWindowExecution", WindowExecutionId=run_id)
     assert cancelled["WindowExecutionId"] == run_id
     assert ssm.get_maintenance_window_execution(WindowExecutionId=run_id)["Status"] in (
         "CANCELLING",
@@ -450,28 +442,30 @@ def test_every_response_matches_its_botocore_shape(ssm, ec2, control, make_windo
     run_id = control.run_maintenance_window(window_id)
     wait_window(ssm, run_id)
 
-    listed = check(ssm, "DescribeMaintenanceWindowExecutions", WindowId=window_id)
+    listed = checked(ssm, "DescribeMaintenanceWindowExecutions", WindowId=window_id)
     assert [r["WindowExecutionId"] for r in listed["WindowExecutions"]] == [run_id]
-    run = check(ssm, "GetMaintenanceWindowExecution", WindowExecutionId=run_id)
+    run = checked(ssm, "GetMaintenanceWindowExecution", WindowExecutionId=run_id)
     [task_id] = run["TaskIds"]
-    tasks = check(ssm, "DescribeMaintenanceWindowExecutionTasks", WindowExecutionId=run_id)
+    tasks = checked(ssm, "DescribeMaintenanceWindowExecutionTasks", WindowExecutionId=run_id)
     assert tasks["WindowExecutionTaskIdentities"][0]["AlarmConfiguration"]["Alarms"] == [
         {"Name": "cpu"}
     ]
-    task = check(ssm, "GetMaintenanceWindowExecutionTask", WindowExecutionId=run_id, TaskId=task_id)
+    task = checked(
+        ssm, "GetMaintenanceWindowExecutionTask", WindowExecutionId=run_id, TaskId=task_id
+    )
     assert (task["Type"], task["TaskArn"], task["ServiceRole"]) == (
         "AUTOMATION",
         document,
         ROLE_ARN,
     )
     assert (task["MaxConcurrency"], task["MaxErrors"]) == ("10", "1")
-    invocations = check(
+    invocations = checked(
         ssm,
         "DescribeMaintenanceWindowExecutionTaskInvocations",
         WindowExecutionId=run_id,
         TaskId=task_id,
     )["WindowExecutionTaskInvocationIdentities"]
-    invocation = check(
+    invocation = checked(
         ssm,
         "GetMaintenanceWindowExecutionTaskInvocation",
         WindowExecutionId=run_id,

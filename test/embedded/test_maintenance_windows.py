@@ -18,7 +18,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ssm.models import ssm_backends
 
 import winupdate.local.maintenance_windows as mw_module
-from shape_check import assert_matches_output_shape, call_with_raw_response
+from shape_check import checked
 
 REGION = "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/MaintenanceWindowRole"
@@ -79,14 +79,6 @@ def register_automation_task(ssm, window_id, target_id, priority=1, **extra):
     )["WindowTaskId"]
 
 
-def check(ssm, operation, **params):
-    """Call ``operation``, check the raw and the parsed response against its output shape."""
-    response, raw = call_with_raw_response(ssm, operation, **params)
-    assert_matches_output_shape("ssm", operation, raw)
-    assert_matches_output_shape("ssm", operation, response)
-    return response
-
-
 def error_code(excinfo) -> str:
     return excinfo.value.response["Error"]["Code"]
 
@@ -99,7 +91,7 @@ def test_targets_filter_on_window_target_id_type_and_owner_information(ssm, wind
     first = register_target(ssm, window_id, "ON", owner="team-a")
     second = register_target(ssm, window_id, "PILOT", owner="team-b")
 
-    by_id = check(
+    by_id = checked(
         ssm,
         "DescribeMaintenanceWindowTargets",
         WindowId=window_id,
@@ -161,7 +153,7 @@ def test_tasks_filter_on_window_task_id_task_arn_priority_and_type(ssm, window_i
     first = register_automation_task(ssm, window_id, target, priority=1)
     second = register_automation_task(ssm, window_id, target, priority=5)
 
-    tasks = check(
+    tasks = checked(
         ssm,
         "DescribeMaintenanceWindowTasks",
         WindowId=window_id,
@@ -197,7 +189,7 @@ def test_get_task_answers_every_field_of_an_automation_task(ssm, window_id):
         AlarmConfiguration={"IgnorePollAlarmFailure": True, "Alarms": [{"Name": "cpu"}]},
     )
 
-    task = check(ssm, "GetMaintenanceWindowTask", WindowId=window_id, WindowTaskId=task_id)
+    task = checked(ssm, "GetMaintenanceWindowTask", WindowId=window_id, WindowTaskId=task_id)
 
     assert task["WindowId"] == window_id and task["WindowTaskId"] == task_id
     assert task["TaskType"] == "AUTOMATION"
@@ -223,7 +215,7 @@ def test_get_task_of_an_unknown_id_is_does_not_exist(ssm, window_id):
 
 # -- UpdateMaintenanceWindow ---------------------------------------------------------------
 def test_window_fields_round_trip_and_update_changes_only_what_is_given(ssm, window_id):
-    window = check(ssm, "GetMaintenanceWindow", WindowId=window_id)
+    window = checked(ssm, "GetMaintenanceWindow", WindowId=window_id)
     assert (window["ScheduleTimezone"], window["Duration"], window["Cutoff"]) == (
         "Europe/Paris",
         3,
@@ -233,7 +225,7 @@ def test_window_fields_round_trip_and_update_changes_only_what_is_given(ssm, win
     assert window["CreatedDate"] and window["ModifiedDate"]
 
     # API reference, UpdateMaintenanceWindow: "Only specified parameters are modified."
-    updated = check(
+    updated = checked(
         ssm,
         "UpdateMaintenanceWindow",
         WindowId=window_id,
@@ -254,7 +246,7 @@ def test_describe_windows_filters_on_enabled(ssm, window_id):
     # API reference, DescribeMaintenanceWindows.Filters: "Supported filter keys are Name and
     # Enabled. For example, Name=MyMaintenanceWindow and Enabled=True."
     ssm.update_maintenance_window(WindowId=window_id, Enabled=False)
-    disabled = check(
+    disabled = checked(
         ssm, "DescribeMaintenanceWindows", Filters=[{"Key": "Enabled", "Values": ["False"]}]
     )["WindowIdentities"]
     assert window_id in {w["WindowId"] for w in disabled}
@@ -288,7 +280,7 @@ def test_update_window_with_replace_nulls_optional_fields(ssm, window_id):
 # -- UpdateMaintenanceWindowTarget / Task ---------------------------------------------------
 def test_update_target_changes_moto_store(ssm, window_id):
     target = register_target(ssm, window_id, "ON")
-    updated = check(
+    updated = checked(
         ssm,
         "UpdateMaintenanceWindowTarget",
         WindowId=window_id,
@@ -310,7 +302,7 @@ def test_update_task_changes_only_what_is_given_and_replace_needs_task_arn(ssm, 
     target = register_target(ssm, window_id)
     task_id = register_automation_task(ssm, window_id, target)
     new_parameters = {"Automation": {"DocumentVersion": "2", "Parameters": {"A": ["b"]}}}
-    updated = check(
+    updated = checked(
         ssm,
         "UpdateMaintenanceWindowTask",
         WindowId=window_id,
@@ -361,7 +353,7 @@ def test_safe_deregister_refuses_a_target_a_task_uses(ssm, window_id):
         )
     assert error_code(excinfo) == "TargetInUseException"
 
-    check(ssm, "DeregisterTaskFromMaintenanceWindow", WindowId=window_id, WindowTaskId=task_id)
+    checked(ssm, "DeregisterTaskFromMaintenanceWindow", WindowId=window_id, WindowTaskId=task_id)
     response = ssm.deregister_target_from_maintenance_window(
         WindowId=window_id, WindowTargetId=target, Safe=True
     )
@@ -398,7 +390,7 @@ def test_a_window_created_in_motos_backend_directly_still_answers(ssm):
         "direct", None, 2, 0, "rate(1 day)", None, None, None, None, None
     )
     try:
-        window = check(ssm, "GetMaintenanceWindow", WindowId=window_id)
+        window = checked(ssm, "GetMaintenanceWindow", WindowId=window_id)
         assert window["Enabled"] is True and window["AllowUnassociatedTargets"] is False
         updated = ssm.update_maintenance_window(WindowId=window_id, Cutoff=1)
         assert updated["Enabled"] is True and updated["Cutoff"] == 1

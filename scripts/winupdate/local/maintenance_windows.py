@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from moto.ssm.models import (
@@ -108,27 +109,24 @@ def _window(call: Call) -> FakeMaintenanceWindow:
 
 
 def _target(call: Call) -> FakeMaintenanceWindowTarget:
-    window = _window(call)
-    target_id = call.params.get("WindowTargetId")
-    target = window.targets.get(target_id)
-    if target is None:
-        raise AwsError(
-            "DoesNotExistException",
-            f"Maintenance window target {target_id} does not exist in window {window.id}",
-        )
-    return target
+    return _registered(call, "target", "WindowTargetId")
 
 
 def _task(call: Call) -> FakeMaintenanceWindowTask:
+    return _registered(call, "task", "WindowTaskId")
+
+
+def _registered(call: Call, kind: str, id_member: str) -> Any:
+    """The window's target or task (``kind``) whose id the request's ``id_member`` names."""
     window = _window(call)
-    task_id = call.params.get("WindowTaskId")
-    task = window.tasks.get(task_id)
-    if task is None:
+    item_id = call.params.get(id_member)
+    item = getattr(window, f"{kind}s").get(item_id)
+    if item is None:
         raise AwsError(
             "DoesNotExistException",
-            f"Maintenance window task {task_id} does not exist in window {window.id}",
+            f"Maintenance window {kind} {item_id} does not exist in window {window.id}",
         )
-    return task
+    return item
 
 
 def _window_enabled(window: FakeMaintenanceWindow) -> bool:
@@ -242,14 +240,26 @@ def _filtered(items: Iterable[Any], filters: list[dict[str, Any]] | None, keys: 
     return selected
 
 
-def _page(call: Call, items: list[Any], member: str, render: Callable) -> dict[str, Any]:
+def page(
+    call: Call,
+    items: list[Any],
+    member: str,
+    render: Callable,
+    lock: AbstractContextManager[Any] | None = None,
+) -> dict[str, Any]:
+    """One page of ``items`` under ``member`` (``MaxResults``/``NextToken``), rendered.
+
+    The maintenance window execution APIs page the same way; they pass their store's
+    ``lock``, held while the items are rendered.
+    """
     max_results = call.params.get("MaxResults")
     try:
         start = int(call.params.get("NextToken") or 0)
     except ValueError as err:
         raise ValidationException("The NextToken is not valid") from err
     end = len(items) if not max_results else start + int(max_results)
-    result: dict[str, Any] = {member: [render(item) for item in items[start:end]]}
+    with lock if lock is not None else nullcontext():
+        result: dict[str, Any] = {member: [render(item) for item in items[start:end]]}
     if end < len(items):
         result["NextToken"] = str(end)
     return result
@@ -293,7 +303,7 @@ def get_maintenance_window(call: Call) -> dict[str, Any]:
 @operation("ssm", "DescribeMaintenanceWindows")
 def describe_maintenance_windows(call: Call) -> dict[str, Any]:
     windows = _filtered(_backend(call).windows.values(), call.params.get("Filters"), WINDOW_FILTERS)
-    return _page(call, windows, "WindowIdentities", window_identity)
+    return page(call, windows, "WindowIdentities", window_identity)
 
 
 @operation("ssm", "UpdateMaintenanceWindow")
@@ -314,7 +324,7 @@ def update_maintenance_window(call: Call) -> dict[str, Any]:
 def describe_maintenance_window_targets(call: Call) -> dict[str, Any]:
     window = _window(call)
     targets = _filtered(window.targets.values(), call.params.get("Filters"), TARGET_FILTERS)
-    return _page(call, targets, "Targets", target_description)
+    return page(call, targets, "Targets", target_description)
 
 
 @operation("ssm", "UpdateMaintenanceWindowTarget")
@@ -365,7 +375,7 @@ def remember_task_fields(call: Call, status: int, body: bytes) -> None:
 def describe_maintenance_window_tasks(call: Call) -> dict[str, Any]:
     window = _window(call)
     tasks = _filtered(window.tasks.values(), call.params.get("Filters"), TASK_FILTERS)
-    return _page(call, tasks, "Tasks", task_summary)
+    return page(call, tasks, "Tasks", task_summary)
 
 
 @operation("ssm", "GetMaintenanceWindowTask")

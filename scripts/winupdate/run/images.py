@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .aws import Aws
+from .summary import aligned_table
 
 NAME_RULE = re.compile(
     r"^(?P<instance>(?:i|mi)-[0-9a-f]+)_(?P<phase>UpdateBefore|UpdateAfter)_(?P<execution>.+)$"
@@ -114,10 +115,4 @@ def render_images(images: list[PipelineImage]) -> str:
             for s in i.snapshots
         )
         rows.append((i.created, i.instance_id, i.phase, i.image_id, i.state, snaps or "-", i.name))
-    widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return aligned_table(rows)

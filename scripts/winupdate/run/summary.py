@@ -224,7 +224,12 @@ def render_table(results: list[InstanceResult]) -> str:
                 _cell(failure),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return aligned_table(rows)
+
+
+def aligned_table(rows: list[tuple[str, ...]]) -> str:
+    """``rows`` (the first is the header) as text columns sized to their content."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows

@@ -33,6 +33,7 @@ other Command document completes each step with empty output after
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,15 @@ class Plugin:
         self.status = status
         self.status_details = details or status
 
+    def begin(self, when: float) -> None:
+        self.start = when
+        self.set("InProgress", "In Progress")
+
+    def end(self, when: float, code: int, status: str, details: str | None = None) -> None:
+        self.finish = when
+        self.response_code = code
+        self.set(status, details)
+
 
 @dataclass
 class Invocation:
@@ -104,6 +114,10 @@ class Invocation:
         for plugin in self.plugins:
             if plugin.status not in TERMINAL:
                 plugin.set(status, details)
+
+    def end(self, when: float, status: str, details: str | None = None) -> None:
+        self.set(status, details)
+        self.finish = when
 
     @property
     def terminal(self) -> bool:
@@ -210,13 +224,19 @@ class Command:
             ),
             "TimeoutSeconds": self.timeout_seconds,
         }
-        if self.service_role:
-            result["ServiceRole"] = self.service_role
-        if self.notification_config:
-            result["NotificationConfig"] = self.notification_config
-        if self.cloudwatch:
-            result["CloudWatchOutputConfig"] = self.cloudwatch
+        result.update(self.optional_members())
         return result
+
+    def optional_members(self) -> dict[str, Any]:
+        """The members a Command and its invocations carry only when the request set them."""
+        members: dict[str, Any] = {}
+        if self.service_role:
+            members["ServiceRole"] = self.service_role
+        if self.notification_config:
+            members["NotificationConfig"] = self.notification_config
+        if self.cloudwatch:
+            members["CloudWatchOutputConfig"] = self.cloudwatch
+        return members
 
 
 def _max_errors(value: str, total: int) -> int:
@@ -266,16 +286,14 @@ class Runner:
         for plugin in self.inv.plugins:
             if plugin.status == "InProgress":
                 plugin.output = self.inv.extra_output or plugin.output
-        self.inv.set("TimedOut", "Delivery Timed Out")
-        self.inv.finish = when
+        self.inv.end(when, "TimedOut", "Delivery Timed Out")
 
     def deliver(self, when: float) -> None:
         if self.inv.terminal:
             return
         host = self.fleet.hosts.get(self.inv.instance_id)
         if host is None or host.terminated:
-            self.inv.set("Failed", "Undeliverable")
-            self.inv.finish = when
+            self.inv.end(when, "Failed", "Undeliverable")
             return
         if not host.online:
             self.inv.set("Delayed", "Delayed")
@@ -301,8 +319,7 @@ class Runner:
     def _fail(self, when: float) -> None:
         """The first plugin exits non-zero: what a throwing script reports."""
         plugin = self.inv.plugins[0]
-        plugin.start = when
-        plugin.set("InProgress", "In Progress")
+        plugin.begin(when)
         log = Log()
         at = when + self.fleet.durations.plugin
         if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
@@ -318,9 +335,7 @@ class Runner:
                 return
             plugin.output = log.text()
             plugin.error = error
-            plugin.finish = due
-            plugin.response_code = 1
-            plugin.set("Failed")
+            plugin.end(due, 1, "Failed")
             for later in self.inv.plugins[1:]:
                 # Later steps of a failed command do not run (schema 2.2 exit on failure).
                 later.set("Failed", "Failed")
@@ -331,8 +346,7 @@ class Runner:
     def _hang(self, host: Host, when: float) -> None:
         """The first plugin never ends: the agent kills it at its execution timeout."""
         plugin = self.inv.plugins[0]
-        plugin.start = when
-        plugin.set("InProgress", "In Progress")
+        plugin.begin(when)
         log = Log()
         if self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
             log.info(when, "Searching for Windows Updates.")
@@ -349,18 +363,14 @@ class Runner:
                 # and reports it; the service's expiry ends the invocation instead.
                 self.inv.extra_output = plugin.output
                 return
-            plugin.finish = due
-            plugin.response_code = -1
-            plugin.set("TimedOut", "Execution Timed Out")
-            self.inv.set("TimedOut", "Execution Timed Out")
-            self.inv.finish = due
+            plugin.end(due, -1, "TimedOut", "Execution Timed Out")
+            self.inv.end(due, "TimedOut", "Execution Timed Out")
 
         self.fleet.schedule(when + timeout, timed_out)
 
     def delivery_timeout(self, when: float) -> None:
         if self.inv.status in ("Pending", "Delayed"):
-            self.inv.set("TimedOut", "Delivery Timed Out")
-            self.inv.finish = when
+            self.inv.end(when, "TimedOut", "Delivery Timed Out")
 
     def _finish(self, when: float) -> None:
         if self.inv.terminal:
@@ -374,16 +384,13 @@ class Runner:
     def _run_plugins(self, when: float) -> None:
         at = when
         for plugin in self.inv.plugins:
-            plugin.start = at
-            plugin.set("InProgress", "In Progress")
+            plugin.begin(at)
             at += self.fleet.durations.plugin
 
             def done(due: float, plugin: Plugin = plugin) -> None:
                 if self.inv.terminal:
                     return
-                plugin.finish = due
-                plugin.response_code = 0
-                plugin.set("Success")
+                plugin.end(due, 0, "Success")
 
             self.fleet.schedule(at, done)
         self.fleet.schedule(at, self._finish)
@@ -391,8 +398,7 @@ class Runner:
     def _install_windows_updates(self, host: Host, when: float) -> None:
         durations = self.fleet.durations
         plugin = self.inv.plugins[0]
-        plugin.start = when
-        plugin.set("InProgress", "In Progress")
+        plugin.begin(when)
         selection = Selection.from_parameters(self.cmd.parameters)
         log = Log()
         log.info(when, "Searching for Windows Updates.")
@@ -407,9 +413,7 @@ class Runner:
             if self.inv.terminal:
                 return
             plugin.output = log.text()
-            plugin.finish = due
-            plugin.response_code = code
-            plugin.set("Success" if code == 0 else "Failed")
+            plugin.end(due, code, "Success" if code == 0 else "Failed")
             self._finish(due)
 
         if selection.action == "Scan" or not found:
@@ -706,15 +710,25 @@ def _status_of(x: Any) -> str:
     return x.status()[0] if isinstance(x, Command) else x.status
 
 
-def _page(items: list[Any], p: dict[str, Any]) -> tuple[list[Any], str | None]:
+def _page(
+    p: dict[str, Any], items: list[Any], member: str, render: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
     max_results = int(p.get("MaxResults") or 50)
     try:
         start = int(p.get("NextToken") or 0)
     except ValueError:
         raise AwsError("InvalidNextToken", "The specified token isn't valid.") from None
-    page = items[start : start + max_results]
-    token = str(start + max_results) if start + max_results < len(items) else None
-    return page, token
+    end = start + max_results
+    result: dict[str, Any] = {member: [render(item) for item in items[start:end]]}
+    if end < len(items):
+        result["NextToken"] = str(end)
+    return result
+
+
+def _listed_commands(call: Call, fleet: FleetService) -> list[Command]:
+    """The command ``CommandId`` names, else every command of the caller's account and region."""
+    command_id = call.params.get("CommandId")
+    return [_command(call, fleet, command_id)] if command_id else _commands(call, fleet)
 
 
 @operation("ssm", "ListCommands")
@@ -722,18 +736,11 @@ def list_commands(call: Call) -> dict[str, Any]:
     p = call.params
     fleet = _fleet(call)
     with fleet.lock:
-        if p.get("CommandId"):
-            commands = [_command(call, fleet, p["CommandId"])]
-        else:
-            commands = _commands(call, fleet)
+        commands = _listed_commands(call, fleet)
         if p.get("InstanceId"):
             commands = [c for c in commands if p["InstanceId"] in c.invocations]
         commands = _filter(commands, p.get("Filters") or [])
-        page, token = _page(commands, p)
-        result: dict[str, Any] = {"Commands": [c.describe() for c in page]}
-    if token:
-        result["NextToken"] = token
-    return result
+        return _page(p, commands, "Commands", Command.describe)
 
 
 def describe_invocation(invocation: Invocation, details: bool) -> dict[str, Any]:
@@ -753,12 +760,7 @@ def describe_invocation(invocation: Invocation, details: bool) -> dict[str, Any]
         "StandardErrorUrl": "",
         "CommandPlugins": [],
     }
-    if command.service_role:
-        result["ServiceRole"] = command.service_role
-    if command.notification_config:
-        result["NotificationConfig"] = command.notification_config
-    if command.cloudwatch:
-        result["CloudWatchOutputConfig"] = command.cloudwatch
+    result.update(command.optional_members())
     if details:
         plugins = []
         for plugin in invocation.plugins:
@@ -788,22 +790,15 @@ def list_command_invocations(call: Call) -> dict[str, Any]:
     p = call.params
     fleet = _fleet(call)
     with fleet.lock:
-        if p.get("CommandId"):
-            commands = [_command(call, fleet, p["CommandId"])]
-        else:
-            commands = _commands(call, fleet)
+        commands = _listed_commands(call, fleet)
         invocations = [i for c in commands for i in c.invocations.values()]
         if p.get("InstanceId"):
             invocations = [i for i in invocations if i.instance_id == p["InstanceId"]]
         invocations = _filter(invocations, p.get("Filters") or [])
-        page, token = _page(invocations, p)
         details = bool(p.get("Details"))
-        result: dict[str, Any] = {
-            "CommandInvocations": [describe_invocation(i, details) for i in page]
-        }
-    if token:
-        result["NextToken"] = token
-    return result
+        return _page(
+            p, invocations, "CommandInvocations", lambda i: describe_invocation(i, details)
+        )
 
 
 @operation("ssm", "GetCommandInvocation")
@@ -865,7 +860,6 @@ def cancel_command(call: Call) -> dict[str, Any]:
         now = fleet.now()
         for instance_id, invocation in command.invocations.items():
             if instance_id in wanted and not invocation.terminal:
-                invocation.set("Cancelled")
-                invocation.finish = now
+                invocation.end(now, "Cancelled")
         command.cancelled = True
     return {}

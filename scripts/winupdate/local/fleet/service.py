@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .run_command import Command
 
 Event = Callable[[float], None]
+# The state EC2 shows on the way to the state moto sets at once.
+TRANSIENT_STATES = {"running": "pending", "stopped": "stopping", "terminated": "shutting-down"}
 
 
 class FleetService:
@@ -139,14 +141,8 @@ class FleetService:
         with self.lock:
             now = self.now()
             faults = self.aws.service("faults")
-            for instance_id in instance_ids:
-                host, instance = self._host_for(account_id, region, instance_id)
-                if instance is None or instance.state != "running":
-                    continue
-                set_state(instance, "pending")
-                host.state_gen += 1
-                self._agent_offline(host, now)
-                if starting and faults.fleet_fault("start_fails", instance_id):
+            for host in self._begin_transition(account_id, region, instance_ids, "running", now):
+                if starting and faults.fleet_fault("start_fails", host.instance_id):
                     self.schedule(now + self.durations.boot, self._failed_to_start(host))
                     continue
                 self.schedule(now + self.durations.boot, self._became_running(host))
@@ -154,27 +150,35 @@ class FleetService:
     def stopped(self, account_id: str, region: str, instance_ids: list[str]) -> None:
         with self.lock:
             now = self.now()
-            for instance_id in instance_ids:
-                host, instance = self._host_for(account_id, region, instance_id)
-                if instance is None or instance.state != "stopped":
-                    continue
-                set_state(instance, "stopping")
-                host.state_gen += 1
-                self._agent_offline(host, now)
+            for host in self._begin_transition(account_id, region, instance_ids, "stopped", now):
                 self.schedule(now + self.durations.stop, self._settle(host, "stopped"))
 
     def terminated(self, account_id: str, region: str, instance_ids: list[str]) -> None:
         with self.lock:
             now = self.now()
-            for instance_id in instance_ids:
-                host, instance = self._host_for(account_id, region, instance_id)
-                if instance is None or instance.state != "terminated":
-                    continue
-                set_state(instance, "shutting-down")
-                host.state_gen += 1
+            for host in self._begin_transition(account_id, region, instance_ids, "terminated", now):
                 host.terminated = True
-                self._agent_offline(host, now)
                 self.schedule(now + self.durations.terminate, self._settle(host, "terminated"))
+
+    def _begin_transition(
+        self, account_id: str, region: str, instance_ids: list[str], target: str, now: float
+    ) -> list[Host]:
+        """The hosts moto just moved to ``target``, shown in its in-between state for now.
+
+        moto changes an instance's state at once; we put it back in the state EC2 shows on
+        the way (``pending``, ``stopping``, ``shutting-down``), invalidate its pending state
+        events and take its agent offline. The caller schedules the rest of the transition.
+        """
+        moving = []
+        for instance_id in instance_ids:
+            host, instance = self._host_for(account_id, region, instance_id)
+            if instance is None or instance.state != target:
+                continue
+            set_state(instance, TRANSIENT_STATES[target])
+            host.state_gen += 1
+            self._agent_offline(host, now)
+            moving.append(host)
+        return moving
 
     def rebooted(self, account_id: str, region: str, instance_ids: list[str]) -> None:
         with self.lock:

@@ -73,6 +73,16 @@ def _compact(fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _status_and_times(record: Invocation | TaskExecution | WindowExecution) -> dict[str, Any]:
+    """The Status, StatusDetails, StartTime and EndTime members of every execution record."""
+    return {
+        "Status": str(record.status),
+        "StatusDetails": details(record.status_details),
+        "StartTime": record.start,
+        "EndTime": record.end,
+    }
+
+
 def new_id() -> str:
     return str(mock_random.uuid4())
 
@@ -113,10 +123,7 @@ class Invocation:
                 "ExecutionId": self.execution_id,
                 "TaskType": self.task_type,
                 "Parameters": self.parameters,
-                "Status": str(self.status),
-                "StatusDetails": details(self.status_details),
-                "StartTime": self.start,
-                "EndTime": self.end,
+                **_status_and_times(self),
                 "OwnerInformation": self.target.owner_information if self.target else None,
                 "WindowTargetId": self.target.window_target_id if self.target else None,
             }
@@ -163,10 +170,7 @@ class TaskExecution:
             {
                 "WindowExecutionId": self.window_execution_id,
                 "TaskExecutionId": self.task_execution_id,
-                "Status": str(self.status),
-                "StatusDetails": details(self.status_details),
-                "StartTime": self.start,
-                "EndTime": self.end,
+                **_status_and_times(self),
                 "TaskArn": self.task_arn,
                 "TaskType": self.task_type,
                 "AlarmConfiguration": self.alarm_configuration,
@@ -185,10 +189,7 @@ class TaskExecution:
                 "Priority": self.priority,
                 "MaxConcurrency": self.max_concurrency,
                 "MaxErrors": self.max_errors,
-                "Status": str(self.status),
-                "StatusDetails": details(self.status_details),
-                "StartTime": self.start,
-                "EndTime": self.end,
+                **_status_and_times(self),
                 "AlarmConfiguration": self.alarm_configuration,
             }
         )
@@ -221,10 +222,7 @@ class WindowExecution:
             {
                 "WindowId": self.window_id,
                 "WindowExecutionId": self.window_execution_id,
-                "Status": str(self.status),
-                "StatusDetails": details(self.status_details),
-                "StartTime": self.start,
-                "EndTime": self.end,
+                **_status_and_times(self),
             }
         )
 

@@ -16,6 +16,7 @@ from moto.ssm.models import FakeMaintenanceWindow, ssm_backends
 
 from ..dispatch import Call, control, operation
 from ..errors import AwsError, ValidationException
+from ..maintenance_windows import page
 from .models import RunStatus, TaskExecution, WindowExecution, new_id, store_of
 from .runner import engine_key, run_window
 
@@ -133,17 +134,14 @@ def _executed(runs: list[WindowExecution], filters: list[dict[str, Any]] | None)
 
 
 def _page(call: Call, items: list[Any], member: str, render: Callable) -> dict[str, Any]:
-    max_results = call.params.get("MaxResults")
-    try:
-        start = int(call.params.get("NextToken") or 0)
-    except ValueError as err:
-        raise ValidationException("The NextToken is not valid") from err
-    end = len(items) if not max_results else start + int(max_results)
+    return page(call, items, member, render, _lock(call))
+
+
+def _page_by_status(call: Call, items: list[Any], member: str, render: Callable) -> dict[str, Any]:
+    """A page of a run's tasks or a task's invocations, after the STATUS filter."""
     with _lock(call):
-        result: dict[str, Any] = {member: [render(item) for item in items[start:end]]}
-    if end < len(items):
-        result["NextToken"] = str(end)
-    return result
+        items = list(items)
+    return _page(call, _by_status(items, call.params.get("Filters")), member, render)
 
 
 def _lock(call: Call) -> Any:
@@ -171,10 +169,7 @@ def get_maintenance_window_execution(call: Call) -> dict[str, Any]:
 @operation("ssm", "DescribeMaintenanceWindowExecutionTasks")
 def describe_maintenance_window_execution_tasks(call: Call) -> dict[str, Any]:
     run = _run(call)
-    with _lock(call):
-        tasks = list(run.tasks)
-    tasks = _by_status(tasks, call.params.get("Filters"))
-    return _page(call, tasks, "WindowExecutionTaskIdentities", TaskExecution.identity)
+    return _page_by_status(call, run.tasks, "WindowExecutionTaskIdentities", TaskExecution.identity)
 
 
 @operation("ssm", "GetMaintenanceWindowExecutionTask")
@@ -187,12 +182,9 @@ def get_maintenance_window_execution_task(call: Call) -> dict[str, Any]:
 @operation("ssm", "DescribeMaintenanceWindowExecutionTaskInvocations")
 def describe_maintenance_window_execution_task_invocations(call: Call) -> dict[str, Any]:
     task = _task(call)
-    with _lock(call):
-        invocations = list(task.invocations)
-    invocations = _by_status(invocations, call.params.get("Filters"))
-    return _page(
+    return _page_by_status(
         call,
-        invocations,
+        task.invocations,
         "WindowExecutionTaskInvocationIdentities",
         lambda invocation: invocation.to_api(),
     )
