@@ -161,6 +161,7 @@ def deployed(
         "region": target.region,
         "document_prefix": f"{stem}-",
         "target_tag_key": f"{stem}Update",
+        "target_tag_value": "ON",
         "parameter_path_prefix": f"/{stem}/",
         "approvers": [approver],
     }

@@ -109,9 +109,14 @@ def make_fleet(
 ) -> Callable[..., Fleet]:
     """``make_fleet(faulted="stopped", healthy="running", others=("running",))``."""
 
-    def make(faulted: str, healthy: str = "running", others: tuple[str, ...] = ()) -> Fleet:
+    def make(
+        faulted: str,
+        healthy: str = "running",
+        others: tuple[str, ...] = (),
+        value: str | None = None,
+    ) -> Fleet:
         ec2 = target.client("ec2")
-        value = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
+        value = value or re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
         wanted = [faulted, healthy, *others]
         ids = []
         for n, _ in enumerate(wanted):
@@ -539,3 +544,45 @@ def test_max_errors_zero_stops_the_fleet_after_the_first_failure(
     assert "Failed step: InstallUpdates" in run.messages_of(first)[0]["Message"]
     assert run.start["AutomationExecutionStatus"] == "Failed"
     assert "Instances: 1, succeeded: 0, failed: 1" in run.summary()["Message"]
+
+
+# -- a maintenance window run (issue 6, item 4) -------------------------------------------------
+def test_a_maintenance_window_run_of_the_module_task_patches_the_tagged_instances(
+    deployed: Deployment, make_fleet: Callable[..., Fleet], target: Target, control: ControlClient
+) -> None:
+    # The window's AUTOMATION task runs the Start runbook for the module's own tag value
+    # (no approval: require_approval = false in the fixture), as its schedule would.
+    fleet = make_fleet(
+        faulted="stopped", healthy="running", value=deployed.variables["target_tag_value"]
+    )
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    window_execution = control.run_maintenance_window(deployed.outputs["maintenance_window_id"])
+
+    def window() -> dict[str, Any]:
+        return ssm.get_maintenance_window_execution(WindowExecutionId=window_execution)
+
+    target.wait_until(
+        lambda: window()["Status"] not in ("PENDING", "IN_PROGRESS"),
+        RUN_DEADLINE,
+        what=lambda: f"window execution {window_execution} is still {window()['Status']}",
+    )
+    assert window()["Status"] == "SUCCESS", window()
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution)[
+        "WindowExecutionTaskIdentities"
+    ]
+    invocations = ssm.describe_maintenance_window_execution_task_invocations(
+        WindowExecutionId=window_execution, TaskId=tasks[0]["TaskExecutionId"]
+    )["WindowExecutionTaskInvocationIdentities"]
+    assert len(invocations) == 1  # the Start runbook, once: the task has no targets
+    start = execution(ssm, invocations[0]["ExecutionId"])
+    assert start["DocumentName"] == deployed.names["AutomationStart"]
+    assert start["AutomationExecutionStatus"] == "Success"
+    for instance in fleet.all:
+        names = sorted(
+            image["Name"]
+            for image in ec2.describe_images(
+                Owners=["self"], Filters=[{"Name": "name", "Values": [f"{instance}_*"]}]
+            )["Images"]
+        )
+        assert [n.split("_")[1] for n in names] == ["UpdateAfter", "UpdateBefore"], names
+        assert instance_state(ec2, instance) == fleet.states[instance]
