@@ -39,41 +39,31 @@ def start(ssm: Any, name: str, **parameters: Any) -> str:
     ]
 
 
-def wait_until(ssm: Any, execution_id: str, statuses: set[str], wall_timeout: float = 30.0):
+def _wait(ssm: Any, execution_id: str, ready: Any, wanted: str, wall_timeout: float):
     deadline = time.monotonic() + wall_timeout
     while True:
         execution = ssm.get_automation_execution(AutomationExecutionId=execution_id)[
             "AutomationExecution"
         ]
-        if execution["AutomationExecutionStatus"] in statuses:
+        if ready(execution["AutomationExecutionStatus"]):
             return execution
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"execution {execution_id} still {execution['AutomationExecutionStatus']} "
-                f"after {wall_timeout} s (wanted {sorted(statuses)}); steps: "
+                f"after {wall_timeout} s (wanted {wanted}); steps: "
                 + ", ".join(
                     f"{s['StepName']}={s['StepStatus']}" for s in execution["StepExecutions"]
                 )
             )
         time.sleep(0.05)
+
+
+def wait_until(ssm: Any, execution_id: str, statuses: set[str], wall_timeout: float = 30.0):
+    return _wait(ssm, execution_id, statuses.__contains__, str(sorted(statuses)), wall_timeout)
 
 
 def wait_done(ssm: Any, execution_id: str, wall_timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + wall_timeout
-    while True:
-        execution = ssm.get_automation_execution(AutomationExecutionId=execution_id)[
-            "AutomationExecution"
-        ]
-        if execution["AutomationExecutionStatus"] not in ACTIVE:
-            return execution
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"execution {execution_id} did not end within {wall_timeout} s: "
-                + ", ".join(
-                    f"{s['StepName']}={s['StepStatus']}" for s in execution["StepExecutions"]
-                )
-            )
-        time.sleep(0.05)
+    return _wait(ssm, execution_id, lambda status: status not in ACTIVE, "its end", wall_timeout)
 
 
 def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -129,18 +129,15 @@ class Dispatcher:
             return self._control(environ, start_response, path[len(CONTROL_PREFIX) :])
         body = _read_body(environ)
         call = self._identify(environ, body)
-        if call is not None and call.region not in known_regions():
-            # What AWS answers a request signed for a region that does not exist.
-            err = AwsError(
-                "InvalidSignatureException",
-                f"Credential should be scoped to a valid region, not '{call.region}'.",
-            )
-            if call.service in QUERY_PROTOCOL:
-                return _answer_query_error(err, call.service, start_response)
-            return self._answer_json(call, _raiser(err), start_response)
         if call is not None:
-            self.aws.before_request(call)
             try:
+                if call.region not in known_regions():
+                    # What AWS answers a request signed for a region that does not exist.
+                    raise AwsError(
+                        "InvalidSignatureException",
+                        f"Credential should be scoped to a valid region, not '{call.region}'.",
+                    )
+                self.aws.before_request(call)
                 self.aws.check_faults(call)
                 for check in _BEFORE.get((call.service, call.operation), ()):
                     check(call)

@@ -11,6 +11,7 @@ from typing import Any
 
 from .exceptions import InvalidAutomationExecutionParametersException as Invalid
 from .runbook import Parameter, Runbook
+from .selectors import api_output
 from .variables import PLACEHOLDER
 
 SSM_REFERENCE = re.compile(r"\{\{\s*ssm:([^{}\s]+)\s*\}\}")
@@ -45,19 +46,10 @@ def resolve_parameters(
     return values
 
 
-def api_parameters(runbook: Runbook, values: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Parameters as GetAutomationExecution shows them: lists of strings."""
-    shown: dict[str, list[str]] = {}
-    for name, value in values.items():
-        if isinstance(value, list):
-            shown[name] = [v if isinstance(v, str) else json.dumps(v) for v in value]
-        elif isinstance(value, dict):
-            shown[name] = [json.dumps(value)]
-        elif isinstance(value, bool):
-            shown[name] = ["true" if value else "false"]
-        else:
-            shown[name] = [str(value)]
-    return shown
+def api_parameters(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Parameters as the API carries them (GetAutomationExecution, a child's start): lists
+    of strings, written as step outputs are."""
+    return {name: api_output(value) for name, value in values.items()}
 
 
 def _from_api(decl: Parameter, raw: list[str]) -> Any:

@@ -158,7 +158,7 @@ class AutomationService:
             document_version=version,
             runbook=runbook,
             parameters=values,
-            api_parameters=api_parameters(runbook, values),
+            api_parameters=api_parameters(values),
             account_id=account_id,
             region=region,
             executed_by=executed_by,

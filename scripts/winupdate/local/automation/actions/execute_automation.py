@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..parameters import api_parameters
 from ..registry import implements
 from ..statuses import Status
 from .base import Action, ActionResult, ActionRun, StepFailed, require
 
 FOREVER = 30 * 86400.0
-
-
-def _as_parameter_values(params: dict[str, Any]) -> dict[str, list[str]]:
-    from ..variables import as_text
-
-    return {
-        k: [as_text(x) for x in v] if isinstance(v, list) else [as_text(v)]
-        for k, v in (params or {}).items()
-    }
 
 
 @implements("aws:executeAutomation")
@@ -36,7 +28,7 @@ class ExecuteAutomation(Action):
                 region=parent.region,
                 document_name=str(inputs["DocumentName"]),
                 document_version=inputs.get("DocumentVersion"),
-                parameters=_as_parameter_values(inputs.get("RuntimeParameters") or {}),
+                parameters=api_parameters(inputs.get("RuntimeParameters") or {}),
                 executed_by=parent.executed_by,
                 parent_id=parent.execution_id,
                 targets=inputs.get("Targets"),
