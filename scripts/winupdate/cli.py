@@ -109,6 +109,7 @@ def _cmd_bench_fleet(args: argparse.Namespace) -> int:
             faults=parse_faults(args.faults),
             quota=args.quota,
             out=args.out,
+            reuse_unchanged_polls=not args.request_every_poll,
         )
     )
     if args.json:
@@ -176,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fleet.add_argument("--out", type=pathlib.Path, help="write the fleet timeline (.png or .html)")
     fleet.add_argument("--json", action="store_true", help="one JSON object")
+    fleet.add_argument(
+        "--request-every-poll",
+        action="store_true",
+        help="make every poll a request, even of a resource that has not changed since the "
+        "last poll (slower; the same numbers: a check of the simulation)",
+    )
     fleet.set_defaults(func=_cmd_bench_fleet)
     return parser
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from ..documents.render import render, template_variables
 from ..errors import UsageError
+from ..local.automation.runbook import load_runbook
+from ..local.automation.variables import substitute
+from ..local.fleet.run_command import INSTALL_WINDOWS_UPDATES
 
 REPO = Path(__file__).resolve().parents[3]
 SEED_DIR = REPO / "test" / "fixtures" / "seed"
@@ -28,6 +31,14 @@ class Design:
     process_parameters: dict[str, list[str]]
     parameter_names: dict[str, str]  # EC2UpdateTag / NotificationArn / Approvers -> SSM name
 
+    def install_parameters(self) -> dict[str, Any]:
+        """The Parameters this design's runbooks send to AWS-InstallWindowsUpdates when
+        its per-instance runbook is started with ``process_parameters``."""
+        found = _install_parameters(self.documents, self.process, self.process_parameters)
+        if found is None:
+            raise UsageError(f"{self.name}: no runbook step sends AWS-InstallWindowsUpdates")
+        return found
+
     def install(self, ssm: Any, topic: str, approver: str) -> None:
         values = {"EC2UpdateTag": TAG_KEY, "NotificationArn": topic, "Approvers": approver}
         for key, name in self.parameter_names.items():
@@ -37,6 +48,46 @@ class Design:
             ssm.create_document(
                 Name=name, Content=content, DocumentType="Automation", DocumentFormat="YAML"
             )
+
+
+def _install_parameters(
+    documents: dict[str, str], name: str, given: dict[str, Any], depth: int = 0
+) -> dict[str, Any] | None:
+    """Follow the runbook ``name`` (and the runbooks of this design it starts) to the step
+    that runs AWS-InstallWindowsUpdates; its Parameters with the variables resolved from
+    ``given`` or the parameters' defaults. Read from the documents so the ideal selects what
+    the design's runbooks would, not what someone believes they pass."""
+    if name not in documents or depth > len(documents):
+        return None
+    runbook = load_runbook(documents[name])
+
+    def lookup(variable: str) -> Any:
+        if variable in given:
+            value = given[variable]
+        elif variable in runbook.parameters and runbook.parameters[variable].has_default:
+            value = runbook.parameters[variable].default
+        else:
+            return "{{" + variable + "}}"
+        # StartAutomationExecution passes string lists; a one-item list is its string.
+        if isinstance(value, list) and len(value) == 1:
+            return value[0]
+        return value
+
+    for step in runbook.steps:
+        inputs = step.inputs
+        document = inputs.get("DocumentName")
+        if document == INSTALL_WINDOWS_UPDATES and step.action == "aws:runCommand":
+            return substitute(dict(inputs.get("Parameters") or {}), lookup)
+        starts_child = step.action == "aws:executeAutomation" or (
+            step.action == "aws:executeAwsApi" and inputs.get("Api") == "StartAutomationExecution"
+        )
+        if starts_child and document in documents:
+            parameters = inputs.get("RuntimeParameters") or inputs.get("Parameters") or {}
+            passed = substitute(dict(parameters), lookup)
+            found = _install_parameters(documents, document, passed, depth + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def seed_design(seed_dir: Path = SEED_DIR) -> Design:

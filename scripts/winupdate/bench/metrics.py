@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
+
+from ..local.automation.rate_control import Ramp
+from ..local.fleet.durations import Durations
+from ..local.fleet.windows_update import Install
 
 FAILED = {"Failed", "TimedOut", "Cancelled"}
 
@@ -40,10 +46,36 @@ def instance_of(execution: Any, instances: set[str]) -> str | None:
     return None
 
 
+def ideal_instance_seconds(durations: Durations, install: Install) -> float:
+    """One instance's before-AMI + update + after-AMI, nothing else."""
+    return 2 * durations.image + install.seconds
+
+
 def ideal_seconds(instances: int, concurrency: int, per_instance: list[float]) -> float:
     """ceil(N/C) waves of the mean before-AMI + update + after-AMI of one instance."""
     mean = sum(per_instance) / len(per_instance) if per_instance else 0.0
     return math.ceil(instances / max(1, concurrency)) * mean
+
+
+def rate_control_seconds(concurrency: int, per_target: list[float]) -> float:
+    """The makespan of AWS's rate control itself: the targets started in the given order
+    under its ramp (one, then doubling on each completion, up to ``concurrency``), each
+    taking exactly its duration, with no overhead anywhere."""
+    ramp = Ramp(concurrency)
+    waiting = deque(per_target)
+    ends: list[float] = []
+    now = 0.0
+    while waiting or ends:
+        while waiting and len(ends) < ramp.allowed:
+            heapq.heappush(ends, now + waiting.popleft())
+        now = heapq.heappop(ends)
+        ramp.completed()
+        # Targets that end together are all seen before the next ones start, as the
+        # rate-controlled parent handles every ended child when it wakes.
+        while ends and ends[0] == now:
+            heapq.heappop(ends)
+            ramp.completed()
+    return now
 
 
 def failure_to_message(

@@ -50,8 +50,10 @@ Handler = Callable[[Call], dict[str, Any]]
 AfterHook = Callable[[Call, int, bytes], None]
 
 BeforeHook = Callable[[Call], None]
+Probe = Callable[[Call], Any]
 
 _OPERATIONS: dict[tuple[str, str], Handler] = {}
+_PROBES: dict[tuple[str, str], Probe] = {}
 _BEFORE: dict[tuple[str, str], list[BeforeHook]] = {}
 _AFTER: dict[tuple[str, str], list[AfterHook]] = {}
 _CONTROL: dict[tuple[str, str], Callable[[EmbeddedAws, dict[str, Any]], Any]] = {}
@@ -89,6 +91,48 @@ def after(service: str, name: str) -> Callable[[AfterHook], AfterHook]:
         return fn
 
     return register
+
+
+def probe(service: str, name: str) -> Callable[[Probe], Probe]:
+    """Register ``fn(call)``: everything the answer to the read ``name`` depends on, as a
+    value that compares equal exactly when that answer would (see ``fingerprint``). For
+    reads moto answers; a read we answer ourselves is its own probe."""
+
+    def register(fn: Probe) -> Probe:
+        _PROBES[(service, name)] = fn
+        return fn
+
+    return register
+
+
+# Operations that only read: their answers depend on state, never change it.
+READ_PREFIXES = ("Describe", "Get", "List")
+
+
+def fingerprint(aws: EmbeddedAws, service: str, name: str, region: str, params: dict) -> Any:
+    """What the answer to the read ``name(params)`` would depend on right now, without
+    answering it; ``None`` when that cannot be told: no probe, a hook or an injected fault
+    that would act on the call, an ``@after`` hook, or a call that would fail.
+
+    A poller in virtual time compares this with the value it took at its last real call
+    and reuses that answer when they are equal (``StepContext.poll``).
+    """
+    key = (service, name)
+    if not name.startswith(READ_PREFIXES) or key in _AFTER:
+        return None
+    fn = _PROBES.get(key) or _OPERATIONS.get(key)
+    if fn is None or region not in known_regions():
+        return None
+    if aws.fault_pending(service, name):
+        return None
+    call = Call(aws, service, name, region, DEFAULT_ACCOUNT_ID, None, params)
+    aws.before_request()  # the modelled processes catch up, as for a request
+    try:
+        for check in _BEFORE.get(key, ()):
+            check(call)
+        return fn(call)
+    except Exception:  # the real call will answer the error
+        return None
 
 
 def control(method: str, path: str) -> Callable:

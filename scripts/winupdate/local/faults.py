@@ -119,6 +119,17 @@ class FaultService:
                     continue
                 raise AwsError(fault.error, fault.message, fault.status)
 
+    def api_fault_pending(self, service: str, operation: str) -> bool:
+        """Whether an API fault may still act on a call of ``operation``, whatever its
+        parameters (they may be spelt as botocore's or as the wire's)."""
+        with self._lock:
+            return any(
+                fault.kind == "api"
+                and (fault.service, fault.operation) == (service, operation)
+                and (fault.count is None or fault.hits < fault.count)
+                for fault in self.faults
+            )
+
     def fleet_fault(self, kind: str, instance_id: str | None) -> bool:
         """Whether fleet fault ``kind`` hits ``instance_id`` now (and count it)."""
         with self._lock:

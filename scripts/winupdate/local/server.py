@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -19,6 +20,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from . import in_process
 from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
@@ -34,6 +36,19 @@ def _cache_moto_module_list() -> None:
 
 
 _cache_moto_module_list()
+
+
+def _cache_moto_method_names() -> None:
+    """moto lists a response class's methods (``inspect.getmembers``) on every request to
+    find the action's handler; a class's methods do not change while the server runs."""
+    import moto.core.responses
+
+    moto.core.responses.method_names_from_class = functools.cache(
+        moto.core.responses.method_names_from_class
+    )
+
+
+_cache_moto_method_names()
 
 DEFAULT_PORT = 4599
 EXECUTION_HEADER = "X-Winupdate-Execution"
@@ -67,8 +82,14 @@ class EmbeddedAws:
         region: str = "us-east-1",
         virtual: bool = False,
         seed: int = 0,
+        reuse_unchanged_polls: bool = True,
     ):
-        """``virtual``: discrete-event time (simulations, benchmarks) instead of ``speed``."""
+        """``virtual``: discrete-event time (simulations, benchmarks) instead of ``speed``.
+
+        ``reuse_unchanged_polls`` (virtual time only): a step polling a resource that has
+        not changed since its last poll gets that poll's answer without a request (the
+        call is still counted). Off, every poll is a request; results are the same.
+        """
         self.host = host
         self.region = region
         self.seed = seed
@@ -79,7 +100,9 @@ class EmbeddedAws:
         self._in_flight_lock = threading.Lock()
         self.port = port
         self.clock: Clock = VirtualClock() if virtual else ScaledClock(speed)
+        self.reuse_unchanged_polls = virtual and reuse_unchanged_polls
         self._server: BaseWSGIServer | None = None
+        self._app: Dispatcher | None = None
         self._thread: threading.Thread | None = None
         self._services: dict[str, Any] = {}
         self._clients: dict[tuple[str, str], Any] = {}
@@ -104,7 +127,7 @@ class EmbeddedAws:
 
                 mock_random.seed(self.seed)
             _warm_up(self.region)
-            app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
+            app = self._app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
             )
@@ -204,8 +227,13 @@ class EmbeddedAws:
         if faults is not None:
             faults.check_call(call)
 
+    def fault_pending(self, service: str, operation: str) -> bool:
+        faults = self._services.get("faults")
+        return faults is not None and faults.api_fault_pending(service, operation)
+
     def client(self, service: str, region: str) -> Any:
-        """A boto3 client that calls this embedded AWS as the Automation service would."""
+        """A boto3 client that calls this embedded AWS as the Automation service would
+        (in process: ``in_process``)."""
         key = (service, region)
         with self._clients_lock:
             if key not in self._clients:
@@ -222,6 +250,7 @@ class EmbeddedAws:
                     ),
                 )
                 client.meta.events.register("before-send", self._tag_request)
+                client.meta.events.register("before-send", in_process.sender(self._app))
                 self._clients[key] = client
             return self._clients[key]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from ..dispatch import fingerprint
 
 if TYPE_CHECKING:
     from .models import Execution, StepRecord
@@ -79,6 +82,8 @@ class StepContext:
         self.execution = execution
         self.record = record
         self.clock = service.aws.clock
+        # The last poll of this step: (what was read, its fingerprint, its answer).
+        self._last_poll: tuple[Any, Any, dict[str, Any]] | None = None
 
     @property
     def region(self) -> str:
@@ -123,6 +128,34 @@ class StepContext:
                 self.service.aws.calling.execution_id = None
             response.pop("ResponseMetadata", None)
             return jsonable(response)
+
+    def poll(
+        self, service: str, api: str, params: dict[str, Any]
+    ) -> Generator[Wait, None, dict[str, Any]]:
+        """``call`` for a read the step repeats until something changes.
+
+        With ``reuse_unchanged_polls`` (virtual time), when the fingerprint of what the read
+        depends on equals the one taken at this step's last poll of the same read, the
+        answer is that poll's: AWS would have made the call, so it is counted, but the
+        request is not made. Everything else (timing, outputs, faults, which are never
+        skipped) is as if it had been; ``test_reused_polls_change_nothing`` holds us to it.
+        """
+        aws = self.service.aws
+        if not aws.reuse_unchanged_polls:
+            return (yield from self.call(service, api, params))
+        read = (service, api, json.dumps(params, sort_keys=True, default=str))
+        before = fingerprint(aws, service, api, self.region, params)
+        last = self._last_poll
+        if last is not None and before is not None and last[0] == read and last[1] == before:
+            with self.service.lock:
+                self.execution.api_calls += 1
+            return copy.deepcopy(last[2])
+        response = yield from self.call(service, api, params)
+        after = fingerprint(aws, service, api, self.region, params)
+        # Something changed while the call was answered: whether the answer shows it is
+        # unknown, so the next poll is a real call.
+        self._last_poll = (read, after, copy.deepcopy(response)) if after == before else None
+        return response
 
     def take_signals(self) -> list[dict[str, Any]]:
         with self.service.lock:

@@ -4,6 +4,7 @@ common properties and the defaults the reference gives them
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,11 @@ def parse_content(content: str, document_format: str = "YAML") -> dict[str, Any]
     return data
 
 
+@functools.lru_cache(maxsize=256)
 def load_runbook(content: str, document_format: str = "YAML") -> Runbook:
+    """The runbook of a document's content; cached, because every execution of a
+    document (a fleet's worth of children) would parse the same text again and a
+    ``Runbook`` is immutable."""
     data = parse_content(content, document_format)
     version = str(data.get("schemaVersion", ""))
     if version != "0.3":

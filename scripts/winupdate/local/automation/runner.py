@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .context import ActionResult, StepCancelled, StepContext, StepFailed, StepTimedOut
 from .exceptions import AutomationExecutionLimitExceededException
 from .models import Execution, StepRecord
+from .rate_control import Ramp
 from .registry import implementation
 from .runbook import Step
 from .selectors import SelectorError, api_output, select, typed_output
@@ -219,19 +220,12 @@ def run_rate_control(svc: AutomationService, ex: Execution) -> Runner:
     total = len(targets)
     concurrency = max(1, limit(ex.max_concurrency, total, 10) or 1)
     max_errors = limit(ex.max_errors, total, None)
-    # "delivers the automation to a single resource and waits until the initial
-    # invocation is complete before sending ... to two more resources ... exponentially"
-    ramp = 1
+    ramp = Ramp(concurrency)
     running: list[str] = []
     errors = 0
     halted = False
     while (targets and not halted and not ex.cancel_requested) or running:
-        while (
-            targets
-            and not halted
-            and not ex.cancel_requested
-            and len(running) < min(ramp, concurrency)
-        ):
+        while targets and not halted and not ex.cancel_requested and len(running) < ramp.allowed:
             try:
                 child = svc.start_child(ex, targets[0])
             except AutomationExecutionLimitExceededException:
@@ -249,7 +243,7 @@ def run_rate_control(svc: AutomationService, ex: Execution) -> Runner:
             if not child.is_terminal:
                 continue
             running.remove(child_id)
-            ramp = min(concurrency, ramp * 2)
+            ramp.completed()
             svc.count_progress(ex, child.status)
             if child.status in ERRORS:
                 errors += 1

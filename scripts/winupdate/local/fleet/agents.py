@@ -118,7 +118,13 @@ def describe_instance_information(call: Call) -> dict[str, Any]:
             if instance is None:
                 continue
             info = describe(host, instance)
-            tags = {t["key"]: t["value"] for t in instance.get_tags()}
+            # Tags only when a condition needs them: moto finds one resource's tags by
+            # scanning every tag of the region, and a fleet asks this once per poll.
+            tags = (
+                {t["key"]: t["value"] for t in instance.get_tags()}
+                if any(key.startswith("tag") for key, _ in conditions)
+                else {}
+            )
             if all(_matches(info, tags, key, values) for key, values in conditions):
                 found.append(info)
     start = _token(p.get("NextToken"))

@@ -12,9 +12,12 @@ agent is offline for ``Durations.reboot``.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from ..dispatch import Call, after
+from moto.ec2.models import ec2_backends
+
+from ..dispatch import Call, after, probe
 
 if TYPE_CHECKING:
     from .service import FleetService
@@ -29,6 +32,40 @@ def image_id_in(body: bytes) -> str | None:
         if element.tag.rsplit("}", 1)[-1] == "imageId" and element.text:
             return element.text
     return None
+
+
+@probe("ec2", "DescribeImages")
+def _describe_images_probe(call: Call) -> Any:
+    """DescribeImages by ImageIds: each image's attributes and tags (what moto renders)."""
+    ids = call.params.get("ImageIds")
+    if not ids or set(call.params) != {"ImageIds"}:
+        return None
+    backend = ec2_backends[call.account_id][call.region]
+    seen = []
+    for image_id in ids:
+        image = backend.amis.get(image_id)
+        if image is None:
+            seen.append((image_id, image_id in backend.deleted_amis))
+            continue
+        seen.append((image_id, _attributes(image), repr(backend.tags.get(image_id))))
+    return seen
+
+
+def _attributes(resource: Any) -> tuple:
+    """A model's own attributes, containers by value; another model it refers to (its
+    backend, its snapshot) by id only."""
+    seen = []
+    for name, value in sorted(vars(resource).items()):
+        if isinstance(value, _PLAIN):
+            seen.append((name, value))
+        elif hasattr(value, "__dict__"):
+            seen.append((name, getattr(value, "id", id(value))))
+        else:
+            seen.append((name, repr(value)))
+    return tuple(seen)
+
+
+_PLAIN = (str, int, float, bool, type(None), datetime)
 
 
 @after("ec2", "CreateImage")

@@ -44,7 +44,7 @@ from moto.ssm.models import ssm_backends
 
 from ..dispatch import Call, operation
 from ..errors import AwsError
-from .windows_update import Log, Selection, update_line
+from .windows_update import Install, Log, Selection, update_line
 
 if TYPE_CHECKING:
     from .instances import Host
@@ -402,9 +402,10 @@ class Runner:
         selection = Selection.from_parameters(self.cmd.parameters)
         log = Log()
         log.info(when, "Searching for Windows Updates.")
-        found_at = when + durations.scan
         catalogue = self.fleet.catalogue(host)
-        found = selection.select(catalogue.pending, found_at)
+        plan = Install.plan(selection, catalogue.pending, durations, when)
+        found_at = when + plan.search_seconds
+        found = plan.found
         log.info(found_at, f"Found {len(found)} available Windows Updates.")
         for update in found:
             log.info(found_at, update_line(update))
@@ -416,11 +417,11 @@ class Runner:
             plugin.end(due, code, "Success" if code == 0 else "Failed")
             self._finish(due)
 
-        if selection.action == "Scan" or not found:
+        if not plan.installs:
             self.fleet.schedule(found_at, complete)
             return
         log.info(found_at, f"Installing {len(found)} updates.")
-        installed_at = found_at + durations.update_per_kb * len(found)
+        installed_at = found_at + plan.install_seconds
 
         def installed(due: float) -> None:
             if self.inv.terminal:
@@ -437,8 +438,7 @@ class Runner:
             if failing:
                 kbs = ", ".join(u.kb for u in failing)
                 log.error(due, f"Failed to install {len(failing)} updates: {kbs}.")
-            needs_reboot = any(u.reboot_required for u in done)
-            if needs_reboot and selection.allow_reboot:
+            if plan.reboots:
                 log.info(due, "A reboot is required to complete the installation. Rebooting.")
                 faults = self.fleet.aws.service("faults")
                 if faults.fleet_fault("reboot_never_completes", host.instance_id):
@@ -457,7 +457,7 @@ class Runner:
                     ),
                 )
                 return
-            if needs_reboot:
+            if plan.needs_reboot:
                 host.reboot_pending = True
                 log.add(
                     due,

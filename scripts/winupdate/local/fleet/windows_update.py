@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .catalogue import Update, normalise_kb
+from .durations import Durations
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,51 @@ class Selection:
 
     def select(self, pending: list[Update], now: float) -> list[Update]:
         return [u for u in pending if self.matches(u, now)]
+
+
+@dataclass(frozen=True)
+class Install:
+    """One AWS-InstallWindowsUpdates invocation when nothing goes wrong: what it finds and
+    how long each part takes. The fleet runs it and the fleet benchmark's ideal adds it up,
+    so both agree on what an install costs."""
+
+    selection: Selection
+    found: list[Update]
+    durations: Durations
+
+    @classmethod
+    def plan(
+        cls, selection: Selection, pending: list[Update], durations: Durations, start: float
+    ) -> Install:
+        # The search decides what is found, so PublishedDaysOld counts from its end.
+        return cls(selection, selection.select(pending, start + durations.scan), durations)
+
+    @property
+    def installs(self) -> bool:
+        return self.selection.action != "Scan" and bool(self.found)
+
+    @property
+    def search_seconds(self) -> float:
+        return self.durations.scan
+
+    @property
+    def install_seconds(self) -> float:
+        return self.durations.update_per_kb * len(self.found) if self.installs else 0.0
+
+    @property
+    def needs_reboot(self) -> bool:
+        # An update that fails to install leaves nothing to finish at a restart.
+        return self.installs and any(u.reboot_required for u in self.found if not u.fails)
+
+    @property
+    def reboots(self) -> bool:
+        return self.needs_reboot and self.selection.allow_reboot
+
+    @property
+    def seconds(self) -> float:
+        """From the agent starting the invocation to its end."""
+        restart = self.durations.reboot if self.reboots else 0.0
+        return self.search_seconds + self.install_seconds + restart
 
 
 def _date(value: str) -> float | None:
