@@ -110,6 +110,7 @@ def _cmd_bench_fleet(args: argparse.Namespace) -> int:
             quota=args.quota,
             out=args.out,
             reuse_unchanged_polls=not args.request_every_poll,
+            fan_out=args.fan_out,
         )
     )
     if args.json:
@@ -168,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--instances", type=int, default=20, help="tagged instances (default 20)")
     fleet.add_argument("--concurrency", type=int, default=10, help="MaxConcurrency (default 10)")
     fleet.add_argument("--documents", choices=("seed", "module"), default="module")
+    fleet.add_argument(
+        "--fan-out",
+        choices=("automation", "window"),
+        default="automation",
+        help="automation: Automation rate control (AWS ramps up 1, 2, 4, ...); window: a "
+        "maintenance window task per tagged instance (default automation)",
+    )
     fleet.add_argument(
         "--faults",
         help="KIND:COUNT,... e.g. image_fails:2,command_fails:1 (the first COUNT instances)",

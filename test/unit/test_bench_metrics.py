@@ -12,7 +12,7 @@ from winupdate.bench.metrics import (
     ideal_instance_seconds,
     ideal_seconds,
     peak_overlap,
-    rate_control_seconds,
+    scheduled_seconds,
 )
 from winupdate.errors import UsageError
 from winupdate.local.automation.rate_control import Ramp
@@ -43,18 +43,29 @@ def test_the_ramp_starts_at_one_and_doubles_per_completion_up_to_the_concurrency
 
 def test_rate_control_bound_of_equal_targets_counts_the_ramp():
     # C=2: one alone (0..d), then two (d..2d), then the last one (2d..3d).
-    assert rate_control_seconds(2, [100.0] * 4) == 300.0
+    assert scheduled_seconds(2, [100.0] * 4) == 300.0
     # C=10, N=20: 1 (0..d), 2 (d..2d), 8 (2d..3d), the other 9 (3d..4d).
-    assert rate_control_seconds(10, [100.0] * 20) == 400.0
-    assert rate_control_seconds(1, [100.0]) == 100.0
-    assert rate_control_seconds(3, []) == 0.0
+    assert scheduled_seconds(10, [100.0] * 20) == 400.0
+    assert scheduled_seconds(1, [100.0]) == 100.0
+    assert scheduled_seconds(3, []) == 0.0
 
 
 def test_rate_control_bound_follows_the_target_order():
     # A long first target holds the ramp at one until it ends: 10, then 1, then 1.
-    assert rate_control_seconds(2, [10.0, 1.0, 1.0, 1.0]) == 12.0
+    assert scheduled_seconds(2, [10.0, 1.0, 1.0, 1.0]) == 12.0
     # Second, it runs beside the short ones: 1, then 10 beside 1 and 1.
-    assert rate_control_seconds(2, [1.0, 10.0, 1.0, 1.0]) == 11.0
+    assert scheduled_seconds(2, [1.0, 10.0, 1.0, 1.0]) == 11.0
+
+
+def test_window_bound_runs_the_concurrency_at_once_from_the_start():
+    # No ramp: two waves of two.
+    assert scheduled_seconds(2, [100.0] * 4, ramp=False) == 200.0
+    # A slot that frees takes the next target at once: 10 | 1, 1, 1 -> 10.
+    assert scheduled_seconds(2, [10.0, 1.0, 1.0, 1.0], ramp=False) == 10.0
+    # Waves of the mean are not reachable with uneven instances: the longest is a floor.
+    uneven = [40.0, 10.0, 10.0, 10.0]
+    assert ideal_seconds(4, 2, uneven) == 35.0
+    assert scheduled_seconds(2, uneven, ramp=False) == 40.0
 
 
 def _update(kb: str, severity: str, reboot: bool, fails: bool = False) -> Update:

@@ -28,9 +28,11 @@ from .metrics import (
     instance_of,
     interval,
     peak_overlap,
-    rate_control_seconds,
+    scheduled_seconds,
 )
 
+FAN_OUTS = ("automation", "window")
+WINDOW_ACTIVE = {"PENDING", "IN_PROGRESS", "CANCELLING"}
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 # A run that has not ended after this much modelled time is called deadlocked.
 HORIZON_SECONDS = 3 * 86400.0
@@ -47,6 +49,10 @@ class FleetBench:
     #: Off: every poll of an unchanged resource is a request (the numbers are the same;
     #: ``test_reused_polls_change_nothing``). On: the simulation is several times faster.
     reuse_unchanged_polls: bool = True
+    #: "automation": the per-instance runbook started with Automation rate control (AWS's
+    #: ramp: 1, then 2, 4, ... up to C). "window": a maintenance window's task runs it
+    #: per tagged instance, at most C at once (the module's ``fan_out = "window"``).
+    fan_out: str = "automation"
 
 
 def parse_faults(spec: str | None) -> dict[str, int]:
@@ -67,6 +73,10 @@ def parse_faults(spec: str | None) -> dict[str, int]:
 def run_fleet_bench(bench: FleetBench) -> dict[str, Any]:
     if bench.documents not in DESIGNS:
         raise UsageError(f"--documents must be one of {', '.join(DESIGNS)}")
+    if bench.fan_out not in FAN_OUTS:
+        raise UsageError(f"--fan-out must be one of {', '.join(FAN_OUTS)}")
+    if bench.fan_out == "window" and bench.out is not None:
+        raise UsageError("--out draws a rate-controlled run; use it with --fan-out automation")
     if bench.instances < 1 or bench.concurrency < 1:
         raise UsageError("--instances and --concurrency must be at least 1")
     design = DESIGNS[bench.documents]()
@@ -118,19 +128,46 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
 
     service = aws.service("automation")
     started_at = aws.clock.now()
-    parent_id = ssm.start_automation_execution(
-        DocumentName=design.process,
-        Parameters=design.process_parameters,
-        TargetParameterName=design.target_parameter,
-        Targets=[{"Key": f"tag:{TAG_KEY}", "Values": ["ON"]}],
-        MaxConcurrency=str(bench.concurrency),
-    )["AutomationExecutionId"]
-    deadlocked = _wait(aws, service, started_at)
+    if bench.fan_out == "window":
+        window_id = _window(ssm, design, bench.concurrency)
+        window_execution_id = control.run_maintenance_window(window_id)
+        parent_id = None
+
+        def busy() -> bool:
+            return _window_execution(ssm, window_execution_id)["Status"] in WINDOW_ACTIVE
+    else:
+        parent_id = ssm.start_automation_execution(
+            DocumentName=design.process,
+            Parameters=design.process_parameters,
+            TargetParameterName=design.target_parameter,
+            Targets=[{"Key": f"tag:{TAG_KEY}", "Values": ["ON"]}],
+            MaxConcurrency=str(bench.concurrency),
+        )["AutomationExecutionId"]
+
+        def busy() -> bool:
+            return False
+
+    deadlocked = _wait(aws, service, started_at, busy)
 
     executions = list(service.executions.values())
-    parent = service.get(parent_id)
     now = aws.clock.now()
-    end = parent.end if parent.end is not None else now
+    if parent_id is None:
+        window = _window_execution(ssm, window_execution_id)
+        status, end = window["Status"], window.get("EndTime", now)
+    else:
+        parent = service.get(parent_id)
+        status = str(parent.status)
+        end = parent.end if parent.end is not None else now
+    # The bound starts the instances in the order the fan-out started them.
+    started = {}
+    for ex in sorted(executions, key=lambda ex: ex.start or 0.0):
+        owner = instance_of(ex, instances)
+        if owner is not None and ex.resolved_targets is None:
+            started.setdefault(owner, ex.start)
+    order = sorted(per_instance, key=lambda i: (started.get(i, float("inf")), i))
+    ideal_scheduled = scheduled_seconds(
+        bench.concurrency, [per_instance[i] for i in order], ramp=parent_id is not None
+    )
     by_instance: dict[str, list[tuple[float, float]]] = {}
     for ex in executions:
         owner = instance_of(ex, instances)
@@ -138,22 +175,20 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
             by_instance.setdefault(owner, []).append(interval(ex, now))
     api_calls = sum(ex.api_calls for ex in executions)
     ideal = ideal_seconds(bench.instances, bench.concurrency, list(per_instance.values()))
-    # The ramp starts the targets in the parent's order (sorted ids), not launch order.
-    order = parent.resolved_targets or sorted(per_instance)
-    ideal_ramp = rate_control_seconds(bench.concurrency, [per_instance[i] for i in order])
     makespan = end - started_at
     result = {
         "instances": bench.instances,
         "concurrency": bench.concurrency,
         "documents": bench.documents,
+        "fan_out": bench.fan_out,
         "quota": bench.quota,
         "faults": bench.faults or None,
-        "status": str(parent.status),
+        "status": status,
         "makespan_s": round(makespan, 1),
         "ideal_s": round(ideal, 1),
         "ratio": round(makespan / ideal, 3) if ideal else None,
-        "ideal_rate_control_s": round(ideal_ramp, 1),
-        "ratio_rate_control": round(makespan / ideal_ramp, 3) if ideal_ramp else None,
+        "ideal_scheduled_s": round(ideal_scheduled, 1),
+        "ratio_scheduled": round(makespan / ideal_scheduled, 3) if ideal_scheduled else None,
         "peak_executions": peak_overlap(interval(ex, now) for ex in executions),
         "peak_slots_per_instance": max((peak_overlap(v) for v in by_instance.values()), default=0),
         "api_calls_per_instance": round(api_calls / bench.instances, 1),
@@ -163,16 +198,60 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         if faulted
         else None,
         "failed_instances": sorted(
-            ex.target
-            for ex in executions
-            if ex.parent_id == parent_id and str(ex.status) != "Success"
+            {
+                owner
+                for ex in executions
+                if ex.document_name == design.process
+                and ex.resolved_targets is None
+                and str(ex.status) != "Success"
+                and (owner := instance_of(ex, instances)) is not None
+            }
         ),
         "deadlocked": deadlocked,
         "wall_s": round(time.perf_counter() - began, 1),
     }
-    if bench.out is not None:
+    if bench.out is not None and parent_id is not None:
         result["timeline"] = str(_draw(session, endpoint, parent_id, bench.out))
     return result
+
+
+def _window(ssm: Any, design: Any, concurrency: int) -> str:
+    """A maintenance window that runs the design's per-instance runbook on every tagged
+    instance, at most ``concurrency`` at once: the module's ``fan_out = "window"``."""
+    window_id = ssm.create_maintenance_window(
+        Name="WinUpdateBench",
+        Schedule="cron(0 2 ? * SUN *)",
+        Duration=24,
+        Cutoff=0,
+        AllowUnassociatedTargets=False,
+    )["WindowId"]
+    target_id = ssm.register_target_with_maintenance_window(
+        WindowId=window_id,
+        ResourceType="INSTANCE",
+        Targets=[{"Key": f"tag:{TAG_KEY}", "Values": ["ON"]}],
+    )["WindowTargetId"]
+    parameters = {**design.process_parameters, design.target_parameter: ["{{RESOURCE_ID}}"]}
+    ssm.register_task_with_maintenance_window(
+        WindowId=window_id,
+        Targets=[{"Key": "WindowTargetIds", "Values": [target_id]}],
+        TaskArn=design.process,
+        TaskType="AUTOMATION",
+        MaxConcurrency=str(concurrency),
+        MaxErrors="100%",
+        TaskInvocationParameters={
+            "Automation": {"DocumentVersion": "$DEFAULT", "Parameters": parameters}
+        },
+    )
+    return window_id
+
+
+def _window_execution(ssm: Any, window_execution_id: str) -> dict[str, Any]:
+    """The window execution, its times in modelled epoch seconds."""
+    window = dict(ssm.get_maintenance_window_execution(WindowExecutionId=window_execution_id))
+    for key in ("StartTime", "EndTime"):
+        if key in window:
+            window[key] = window[key].timestamp()
+    return window
 
 
 def _launch(ec2: Any, ssm: Any, count: int) -> list[str]:
@@ -206,12 +285,13 @@ def _launch(ec2: Any, ssm: Any, count: int) -> list[str]:
         time.sleep(0.02)
 
 
-def _wait(aws: EmbeddedAws, service: Any, started_at: float) -> bool:
-    """Until every execution has ended; True when the horizon passed first (deadlock)."""
+def _wait(aws: EmbeddedAws, service: Any, started_at: float, busy: Any) -> bool:
+    """Until every execution has ended and ``busy()`` (what starts them) is not; True when
+    the horizon passed first (deadlock)."""
     while True:
         with service.lock:
             active = [ex for ex in service.executions.values() if str(ex.status) in ACTIVE]
-        if not active:
+        if not active and not busy():
             return False
         if aws.clock.now() - started_at > HORIZON_SECONDS:
             for ex in active:

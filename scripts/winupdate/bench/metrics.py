@@ -57,11 +57,12 @@ def ideal_seconds(instances: int, concurrency: int, per_instance: list[float]) -
     return math.ceil(instances / max(1, concurrency)) * mean
 
 
-def rate_control_seconds(concurrency: int, per_target: list[float]) -> float:
-    """The makespan of AWS's rate control itself: the targets started in the given order
-    under its ramp (one, then doubling on each completion, up to ``concurrency``), each
-    taking exactly its duration, with no overhead anywhere."""
-    ramp = Ramp(concurrency)
+def scheduled_seconds(concurrency: int, per_target: list[float], ramp: bool = True) -> float:
+    """The makespan of the fan-out's scheduler itself: the targets started in the given
+    order, each taking exactly its duration, with no overhead anywhere. ``ramp``: AWS's
+    rate control (one, then doubling on each completion, up to ``concurrency``); without,
+    a maintenance window's MaxConcurrency (``concurrency`` at once from the start)."""
+    ramp = Ramp(concurrency) if ramp else Ramp(concurrency, start=concurrency)
     waiting = deque(per_target)
     ends: list[float] = []
     now = 0.0

@@ -14,9 +14,11 @@ class Ramp:
     """The ramp starts at one target and doubles with every completed one, up to the
     run's concurrency."""
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, start: int = 1) -> None:
+        """``start``: how many at first; a maintenance window's MaxConcurrency, which has no
+        ramp, is ``Ramp(c, start=c)``."""
         self.concurrency = max(1, concurrency)
-        self._ramp = 1
+        self._ramp = max(1, start)
 
     @property
     def allowed(self) -> int:
