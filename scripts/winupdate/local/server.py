@@ -106,6 +106,7 @@ class EmbeddedAws:
         self._thread: threading.Thread | None = None
         self._services: dict[str, Any] = {}
         self._clients: dict[tuple[str, str], Any] = {}
+        self._session: Any = None
         self._clients_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------
@@ -158,6 +159,7 @@ class EmbeddedAws:
             self._thread.join(timeout=10)
         self._server = self._thread = None
         self._clients.clear()
+        self._session = None
         if EmbeddedAws._running_lock.locked():
             EmbeddedAws._running_lock.release()
 
@@ -237,7 +239,11 @@ class EmbeddedAws:
         key = (service, region)
         with self._clients_lock:
             if key not in self._clients:
-                client = boto3.session.Session().client(
+                if self._session is None:
+                    # One session for every client: each new one would load botocore's
+                    # models from disk again (a second or more of a short run).
+                    self._session = boto3.session.Session()
+                client = self._session.client(
                     service,
                     region_name=region,
                     endpoint_url=self.endpoint,

@@ -96,6 +96,17 @@ def all_instances() -> list[tuple[str, str, Any]]:
     return found
 
 
+def reservations_shape() -> tuple:
+    """Which reservations moto holds and how many instances each: it changes whenever an
+    instance is added or dropped, and costs a look per reservation, not per instance."""
+    return tuple(
+        (account_id, region, reservation_id, len(reservation.instances))
+        for account_id, regions in list(ec2_backends.items())
+        for region, backend in list(regions.items())
+        for reservation_id, reservation in list(backend.reservations.items())
+    )
+
+
 def set_state(instance: Any, name: str) -> None:
     instance._state.name = name
     instance._state.code = STATE_CODES[name]

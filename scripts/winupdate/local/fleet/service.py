@@ -24,7 +24,15 @@ from moto.ec2.models.instances import StateReason
 from . import owned_documents
 from .catalogue import Catalogue, generate
 from .durations import Durations
-from .instances import Host, all_instances, computer_name, find_instance, is_windows, set_state
+from .instances import (
+    Host,
+    all_instances,
+    computer_name,
+    find_instance,
+    is_windows,
+    reservations_shape,
+    set_state,
+)
 
 if TYPE_CHECKING:
     from ..server import EmbeddedAws
@@ -45,6 +53,7 @@ class FleetService:
         self.hosts: dict[str, Host] = {}
         self.commands: dict[str, Command] = {}
         self._events: list[tuple[float, int, Event]] = []
+        self._synced_shape: Any = None
         self._seq = itertools.count()
         self._regions = boto3.session.Session().get_available_regions("ssm")
 
@@ -57,6 +66,7 @@ class FleetService:
         with self.lock:
             self._events.clear()
             self.hosts.clear()
+            self._synced_shape = None
             self.commands.clear()
 
     def now(self) -> float:
@@ -87,7 +97,15 @@ class FleetService:
 
     # -- hosts -----------------------------------------------------------------
     def _sync(self) -> None:
-        """Adopt instances we did not see launched; forget those moto forgot."""
+        """Adopt instances we did not see launched; forget those moto forgot.
+
+        Runs before every request: it looks at every instance only when moto's reservations
+        changed (an instance only comes and goes with one), not once per request per
+        instance of a fleet."""
+        shape = reservations_shape()
+        if shape == self._synced_shape:
+            return
+        self._synced_shape = shape
         seen = set()
         for account_id, region, instance in all_instances():
             seen.add(instance.id)
