@@ -12,6 +12,20 @@ locals {
   role_name  = "${local.name_stem}WindowsUpdateAutomation"
 
   create_topic = var.sns_topic_arn == null
+
+  # maintenance_window.fan_out = "window": the window's task starts the per-instance runbook
+  # itself, with the parameters that the Start runbook's StartProcess step passes it, valued
+  # as a run of the Start runbook with its defaults passes them (what the targetless task
+  # starts). NotificationArn is the topic that the NotificationArn parameter holds: AWS
+  # documents {{ssm:...}} references in parameter defaults, not in values passed to a run.
+  start_runbook = yamldecode(module.runbooks.rendered["AutomationStart"])
+  process_parameters = merge(
+    {
+      for name in ["Action", "AllowReboot", "SeverityLevels", "NoReboot", "AmiRetentionCount", "AutomationAssumeRole"] :
+      name => tostring(local.start_runbook.parameters[name].default)
+    },
+    { NotificationArn = module.notifications.topic_arn },
+  )
 }
 
 module "notifications" {
@@ -76,18 +90,24 @@ module "runbooks" {
 module "maintenance_window" {
   source = "./modules/maintenance-window"
 
-  enabled             = var.maintenance_window.enabled
-  name                = coalesce(var.maintenance_window.name, "${local.name_stem}WindowsUpdate")
-  schedule            = var.maintenance_window.schedule
-  schedule_timezone   = var.maintenance_window.schedule_timezone
-  duration            = var.maintenance_window.duration
-  cutoff              = var.maintenance_window.cutoff
-  start_document_name = module.runbooks.document_names["AutomationStart"]
-  service_role_arn    = module.iam.role_arn
-  require_approval    = var.maintenance_window.require_approval
-  max_concurrency     = coalesce(var.maintenance_window.max_concurrency, var.max_concurrency)
-  max_errors          = coalesce(var.maintenance_window.max_errors, var.max_errors)
-  tags                = var.tags
+  enabled               = var.maintenance_window.enabled
+  name                  = coalesce(var.maintenance_window.name, "${local.name_stem}WindowsUpdate")
+  schedule              = var.maintenance_window.schedule
+  schedule_timezone     = var.maintenance_window.schedule_timezone
+  duration              = var.maintenance_window.duration
+  cutoff                = var.maintenance_window.cutoff
+  fan_out               = var.maintenance_window.fan_out
+  start_document_name   = module.runbooks.document_names["AutomationStart"]
+  process_document_name = module.runbooks.document_names["AutomationProcess"]
+  process_parameters    = local.process_parameters
+  target_tag_key        = var.target_tag_key
+  target_tag_value      = var.target_tag_value
+  service_role_arn      = module.iam.role_arn
+  # Unset: the Start runbook asks (fan_out automation); nothing can ask with fan_out window.
+  require_approval = coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")
+  max_concurrency  = coalesce(var.maintenance_window.max_concurrency, var.max_concurrency)
+  max_errors       = coalesce(var.maintenance_window.max_errors, var.max_errors)
+  tags             = var.tags
 
   # The role ARN is built from its name; the window task needs the role to exist.
   depends_on = [module.iam]

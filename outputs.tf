@@ -48,6 +48,16 @@ output "maintenance_window_id" {
   value       = try(module.maintenance_window.window_id, null)
 }
 
+output "maintenance_window_target_id" {
+  description = "ID of the maintenance window's target (the tagged instances), or null when the window is disabled or fan_out is automation."
+  value       = try(module.maintenance_window.target_id, null)
+}
+
+output "maintenance_window_task" {
+  description = "The maintenance window's Automation task as registered, for review: document_name, targets, window_target (with its tag filter; null with fan_out automation), max_concurrency, max_errors, parameters; null when the window is disabled."
+  value       = try(module.maintenance_window.task, null)
+}
+
 output "rendered_documents" {
   description = "The runbooks as deployed (YAML), per role."
   value       = try(module.runbooks.rendered, null)

@@ -168,7 +168,7 @@ variable "no_reboot" {
 }
 
 variable "maintenance_window" {
-  description = "Optional schedule: a maintenance window whose Automation task runs the Start runbook with rate control. require_approval decides whether a scheduled run still asks the approvers; max_concurrency and max_errors default to the module's."
+  description = "Optional schedule: a maintenance window with one Automation task. fan_out = \"automation\" (default): the task runs the Start runbook, which starts the per-instance runs under Automation rate control (which ramps up from one instance) and publishes one summary at the end; require_approval (default true) decides whether a scheduled run still asks the approvers. fan_out = \"window\": the window targets the instances tagged target_tag_key=target_tag_value and runs the per-instance runbook on each, at max_concurrency from the start; nothing can ask for approval (require_approval must not be true) and there is no end-of-run summary, only each instance's own success or failure message. max_concurrency and max_errors default to the module's."
   type = object({
     enabled           = optional(bool, false)
     name              = optional(string)
@@ -176,11 +176,21 @@ variable "maintenance_window" {
     schedule_timezone = optional(string, "UTC")
     duration          = optional(number, 4)
     cutoff            = optional(number, 1)
-    require_approval  = optional(bool, true)
+    fan_out           = optional(string, "automation")
+    require_approval  = optional(bool)
     max_concurrency   = optional(string)
     max_errors        = optional(string)
   })
   default = {}
+
+  validation {
+    condition     = contains(["automation", "window"], var.maintenance_window.fan_out)
+    error_message = "maintenance_window.fan_out must be \"automation\" (the Start runbook starts the per-instance runs under Automation rate control) or \"window\" (the window runs the per-instance runbook on each tagged instance)."
+  }
+  validation {
+    condition     = !(var.maintenance_window.fan_out == "window" && var.maintenance_window.require_approval == true)
+    error_message = "maintenance_window.require_approval = true needs fan_out = \"automation\": with fan_out = \"window\" the window starts the per-instance runbook on each instance directly, and only the Start runbook can ask the approvers. Set require_approval = false (or leave it unset) to patch unattended, or use fan_out = \"automation\" to keep the approval."
+  }
 
   validation {
     condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.maintenance_window.schedule))

@@ -32,9 +32,44 @@ variable "cutoff" {
   default     = 1
 }
 
-variable "start_document_name" {
-  description = "The Start runbook that the window's Automation task runs."
+variable "fan_out" {
+  description = "Who starts the per-instance runs: automation (a targetless task runs the Start runbook, which fans out under Automation rate control, with its ramp-up) or window (the window targets the tagged instances and runs the per-instance runbook on each under the task's own MaxConcurrency and MaxErrors; no approval, no end-of-run summary)."
   type        = string
+  default     = "automation"
+
+  validation {
+    condition     = contains(["automation", "window"], var.fan_out)
+    error_message = "fan_out must be automation (the Start runbook fans out) or window (the maintenance window fans out to its target)."
+  }
+}
+
+variable "start_document_name" {
+  description = "The Start runbook that the window's Automation task runs with fan_out automation."
+  type        = string
+}
+
+variable "process_document_name" {
+  description = "The per-instance runbook that the window's Automation task runs on each target with fan_out window."
+  type        = string
+  default     = null
+}
+
+variable "process_parameters" {
+  description = "Parameters of the per-instance runbook with fan_out window, besides InstanceId (which is {{RESOURCE_ID}})."
+  type        = map(string)
+  default     = {}
+}
+
+variable "target_tag_key" {
+  description = "Tag key of the window's target (tag:<key>) with fan_out window."
+  type        = string
+  default     = null
+}
+
+variable "target_tag_value" {
+  description = "Tag value of the window's target with fan_out window."
+  type        = string
+  default     = null
 }
 
 variable "service_role_arn" {
@@ -43,18 +78,18 @@ variable "service_role_arn" {
 }
 
 variable "require_approval" {
-  description = "Whether a scheduled run still asks the approvers (RequireApproval of the Start runbook)."
+  description = "Whether a scheduled run still asks the approvers (RequireApproval of the Start runbook); must be false with fan_out window."
   type        = bool
   default     = true
 }
 
 variable "max_concurrency" {
-  description = "Instances updated at the same time in a scheduled run (a number or a percentage)."
+  description = "Instances updated at the same time in a scheduled run (a number or a percentage): the Start runbook's MaxConcurrency, or the task's with fan_out window."
   type        = string
 }
 
 variable "max_errors" {
-  description = "Instance failures after which a scheduled run starts no more (a number or a percentage)."
+  description = "Instance failures after which a scheduled run starts no more (a number or a percentage): the Start runbook's MaxErrors, or the task's with fan_out window."
   type        = string
 }
 

@@ -152,7 +152,8 @@ def deployed(
 ) -> Deployment:
     """The module applied once per test module, every name unique to it; destroyed at the
     end unless a test did (the finalizer is in place before the apply, which may fail
-    half-way)."""
+    half-way). A test module may set ``DEPLOYMENT_VARIABLES`` (a dict of the fixture's
+    input variables, such as ``maintenance_window_fan_out``) to deploy it otherwise."""
     workdir = copy_fixture(MODULE_FIXTURE, tmp_path_factory.mktemp("module") / "module_local")
     stem = unique_stem()
     ledger.stems.add(stem)
@@ -164,6 +165,7 @@ def deployed(
         "target_tag_value": "ON",
         "parameter_path_prefix": f"/{stem}/",
         "approvers": [approver],
+        **getattr(request.module, "DEPLOYMENT_VARIABLES", {}),
     }
     env = target.terraform_env()
     tf = Terraform(workdir, env=env, variables=variables)

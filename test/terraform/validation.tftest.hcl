@@ -128,3 +128,29 @@ run "rejects_maintenance_window_case_4" {
     var.maintenance_window,
   ]
 }
+
+run "rejects_window_fan_out_with_approval" {
+  command = plan
+
+  # Only the Start runbook can ask the approvers; the window would start the per-instance
+  # runbook directly.
+  variables {
+    maintenance_window = { enabled = true, fan_out = "window", require_approval = true }
+  }
+
+  expect_failures = [
+    var.maintenance_window,
+  ]
+}
+
+run "rejects_an_unknown_fan_out" {
+  command = plan
+
+  variables {
+    maintenance_window = { enabled = true, fan_out = "targets" }
+  }
+
+  expect_failures = [
+    var.maintenance_window,
+  ]
+}
