@@ -39,6 +39,7 @@ from integration.aws_target import (
     unique_stem,
 )
 from integration.deployment import MODULE_FIXTURE, Deployment, copy_fixture
+from integration.instances import launch_windows, wait_for_agents, wait_for_state
 from integration.leftovers import Ledger, leftovers
 from integration.mailbox import Mailbox, close_mailbox, open_mailbox
 from winupdate.run.teardown import remove_instances
@@ -218,73 +219,6 @@ class Fleet:
     @property
     def all(self) -> tuple[str, str, str]:
         return (self.running, self.stopped, self.untagged)
-
-
-def launch_windows(
-    target: Target, image: str, profile: str, tags: dict[str, str], ledger: Ledger
-) -> str:
-    """One instance of ``image`` with the instance profile, tagged; recorded at once."""
-    ec2 = target.client("ec2")
-    spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
-
-    def launch() -> str | None:
-        try:
-            reservation = ec2.run_instances(
-                ImageId=image,
-                MinCount=1,
-                MaxCount=1,
-                InstanceType="t3.medium",
-                IamInstanceProfile={"Name": profile},
-                TagSpecifications=spec,
-            )
-        except ClientError as err:
-            # IAM is eventually consistent: a profile made seconds ago may be unknown to EC2.
-            if "iamInstanceProfile" in str(err) or "Instance Profile" in str(err):
-                return None
-            raise
-        instance = reservation["Instances"][0]["InstanceId"]
-        ledger.instances.add(instance)
-        return instance
-
-    return target.wait_until(
-        launch, target.timeouts.step, what=lambda: f"instance profile {profile} never usable"
-    )
-
-
-def wait_for_state(target: Target, ids: list[str], state: str) -> None:
-    ec2 = target.client("ec2")
-
-    def states() -> list[str]:
-        return [
-            i["State"]["Name"]
-            for r in ec2.describe_instances(InstanceIds=ids)["Reservations"]
-            for i in r["Instances"]
-        ]
-
-    target.wait_until(
-        lambda: all(s == state for s in states()),
-        target.timeouts.instance,
-        what=lambda: f"{ids} are {states()}, not {state}",
-    )
-
-
-def wait_for_agents(target: Target, ids: list[str], status: str) -> None:
-    ssm = target.client("ssm")
-
-    def found() -> list[dict[str, Any]]:
-        return ssm.describe_instance_information(
-            InstanceInformationFilterList=[{"key": "InstanceIds", "valueSet": ids}]
-        )["InstanceInformationList"]
-
-    def ready() -> bool:
-        agents = found()
-        return len(agents) == len(ids) and all(a["PingStatus"] == status for a in agents)
-
-    target.wait_until(
-        ready,
-        target.timeouts.instance,
-        what=lambda: f"agents of {ids}: {[a['PingStatus'] for a in found()]}",
-    )
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ import pytest
 from automation_support import steps_by_name
 from integration.aws_target import WINDOWS_IMAGE_PARAMETER, Target
 from integration.deployment import Deployment
+from integration.instances import instance_state, launch_windows, wait_for_agents, wait_for_state
 from integration.leftovers import Ledger
 from integration.mailbox import Mailbox
 from winupdate.local.control_client import ControlClient
@@ -125,51 +126,19 @@ def make_fleet(
                 "Name": f"matrix-{value}-{n}",
                 "WinUpdateTestStem": deployed.stem,
             }
-            instance = ec2.run_instances(
-                ImageId=windows_image,
-                MinCount=1,
-                MaxCount=1,
-                InstanceType="t3.medium",
-                IamInstanceProfile={"Name": deployed.outputs["instance_profile_name"]},
-                TagSpecifications=[
-                    {
-                        "ResourceType": "instance",
-                        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-                    }
-                ],
-            )["Instances"][0]["InstanceId"]
-            ledger.instances.add(instance)
+            instance = launch_windows(
+                target, windows_image, deployed.outputs["instance_profile_name"], tags, ledger
+            )
             launched.append(instance)
             ids.append(instance)
-        wait_for_agents(target, ids)
+        wait_for_agents(target, ids, "Online")
         stopped = [i for i, s in zip(ids, wanted, strict=True) if s == "stopped"]
         if stopped:
             ec2.stop_instances(InstanceIds=stopped)
-            target.wait_until(
-                lambda: all(instance_state(ec2, i) == "stopped" for i in stopped),
-                target.timeouts.instance,
-                what=lambda: f"{stopped} never stopped",
-            )
+            wait_for_state(target, stopped, "stopped")
         return Fleet(value, ids[0], ids[1], ids[2:], dict(zip(ids, wanted, strict=True)))
 
     return make
-
-
-def wait_for_agents(target: Target, ids: list[str]) -> None:
-    ssm = target.client("ssm")
-
-    def online() -> bool:
-        agents = ssm.describe_instance_information(Filters=[{"Key": "InstanceIds", "Values": ids}])[
-            "InstanceInformationList"
-        ]
-        return len(agents) == len(ids) and all(a["PingStatus"] == "Online" for a in agents)
-
-    target.wait_until(online, target.timeouts.instance, what=lambda: f"{ids} never Online")
-
-
-def instance_state(ec2: Any, instance_id: str) -> str:
-    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return reservations[0]["Instances"][0]["State"]["Name"]
 
 
 # -- a run -------------------------------------------------------------------------------------

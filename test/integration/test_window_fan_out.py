@@ -25,6 +25,7 @@ import pytest
 from automation_support import steps_by_name
 from integration.aws_target import WINDOWS_IMAGE_PARAMETER, Target
 from integration.deployment import Deployment
+from integration.instances import instance_state, launch_windows, wait_for_agents, wait_for_state
 from integration.leftovers import Ledger
 from integration.mailbox import Mailbox
 from winupdate.run.teardown import remove_instances
@@ -74,45 +75,19 @@ def fleet(
         tags = {"Name": f"fan-out-{n}", "WinUpdateTestStem": deployed.stem}
         if state != "untagged":
             tags[deployed.tag_key] = deployed.variables["target_tag_value"]
-        instance = ec2.run_instances(
-            ImageId=image,
-            MinCount=1,
-            MaxCount=1,
-            InstanceType="t3.medium",
-            IamInstanceProfile={"Name": deployed.outputs["instance_profile_name"]},
-            TagSpecifications=[
-                {
-                    "ResourceType": "instance",
-                    "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
-                }
-            ],
-        )["Instances"][0]["InstanceId"]
-        ledger.instances.add(instance)
+        instance = launch_windows(
+            target, image, deployed.outputs["instance_profile_name"], tags, ledger
+        )
         launched.append(instance)
 
-    def online() -> bool:
-        agents = ssm.describe_instance_information(
-            Filters=[{"Key": "InstanceIds", "Values": launched}]
-        )["InstanceInformationList"]
-        return len(agents) == len(launched) and all(a["PingStatus"] == "Online" for a in agents)
-
-    target.wait_until(online, target.timeouts.instance, what=lambda: f"{launched} never Online")
+    wait_for_agents(target, launched, "Online")
     stopped = [i for i, s in zip(launched, wanted, strict=True) if s == "stopped"]
     ec2.stop_instances(InstanceIds=stopped)
-    target.wait_until(
-        lambda: all(instance_state(ec2, i) == "stopped" for i in stopped),
-        target.timeouts.instance,
-        what=lambda: f"{stopped} never stopped",
-    )
+    wait_for_state(target, stopped, "stopped")
     states = {
         i: ("running" if s == "untagged" else s) for i, s in zip(launched, wanted, strict=True)
     }
     return Fleet(launched[:3], launched[3], states)
-
-
-def instance_state(ec2: Any, instance_id: str) -> str:
-    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return reservations[0]["Instances"][0]["State"]["Name"]
 
 
 def images(ec2: Any, instance_id: str) -> list[dict[str, Any]]:

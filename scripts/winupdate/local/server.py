@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from typing import Any
@@ -24,31 +23,9 @@ from . import in_process
 from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
+from .moto_speedups import speed_up_moto
 
-
-def _cache_moto_module_list() -> None:
-    """moto's dispatcher lists its own package folder (a stat per entry) on every request
-    to recognise a host; the list never changes while the server runs."""
-    import moto.backends
-
-    listing = tuple(moto.backends.list_of_moto_modules())
-    moto.backends.list_of_moto_modules = lambda: listing
-
-
-_cache_moto_module_list()
-
-
-def _cache_moto_method_names() -> None:
-    """moto lists a response class's methods (``inspect.getmembers``) on every request to
-    find the action's handler; a class's methods do not change while the server runs."""
-    import moto.core.responses
-
-    moto.core.responses.method_names_from_class = functools.cache(
-        moto.core.responses.method_names_from_class
-    )
-
-
-_cache_moto_method_names()
+speed_up_moto()
 
 DEFAULT_PORT = 4599
 EXECUTION_HEADER = "X-Winupdate-Execution"

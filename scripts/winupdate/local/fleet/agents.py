@@ -109,7 +109,13 @@ def describe_instance_information(call: Call) -> dict[str, Any]:
     fleet = call.aws.service("fleet")
     found = []
     with fleet.lock:
-        for host in sorted(fleet.hosts.values(), key=lambda h: h.registered_at or 0.0):
+        hosts = fleet.hosts.values()
+        for key, values in conditions:
+            if key == "InstanceIds":
+                # Only the named ones: an agent check asks about one instance of a fleet.
+                named = set(values)
+                hosts = [h for h in hosts if h.instance_id in named]
+        for host in sorted(hosts, key=lambda h: h.registered_at or 0.0):
             if not host.windows or not host.registered or host.terminated:
                 continue
             if host.account_id != call.account_id or host.region != call.region:

@@ -1,0 +1,87 @@
+"""moto, without work it repeats on every request; what it answers is unchanged.
+
+A fleet simulation makes tens of thousands of requests; each of these costs grows with
+the request count or with the size of the fleet.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+
+def speed_up_moto() -> None:
+    _cache_module_list()
+    _cache_method_names()
+    _tags_by_resource()
+    _one_image_by_id()
+
+
+def _cache_module_list() -> None:
+    """moto's dispatcher lists its own package folder (a stat per entry) on every request
+    to recognise a host; the list never changes while the server runs."""
+    import moto.backends
+
+    listing = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: listing
+
+
+def _cache_method_names() -> None:
+    """moto lists a response class's methods (``inspect.getmembers``) on every request to
+    find the action's handler; a class's methods do not change while the server runs."""
+    import moto.core.responses
+
+    moto.core.responses.method_names_from_class = functools.cache(
+        moto.core.responses.method_names_from_class
+    )
+
+
+def _tags_by_resource() -> None:
+    """An EC2 resource's tags: moto finds them by matching every tag of the region against
+    the resource's id (``describe_tags`` with a ``resource-id`` filter, an exact match), so
+    rendering one AMI of a 500-instance fleet scanned thousands of tags. Read the
+    resource's own entry instead: the same tags, in the same order, in the same shape."""
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    def get_tags(self: Any) -> list[dict[str, str]]:
+        if not self.id:
+            return []
+        tags = self.ec2_backend.tags.get(self.id) or {}
+        kind = EC2_PREFIX_TO_RESOURCE.get(get_prefix(self.id), "")
+        return [
+            {"resource_id": self.id, "key": key, "value": value, "resource_type": kind}
+            for key, value in tags.copy().items()
+        ]
+
+    TaggedEC2Resource.get_tags = get_tags
+
+
+def _one_image_by_id() -> None:
+    """DescribeImages for one ImageId: moto copies and scans every AMI of the region (its
+    own catalogue plus each one a fleet made). With ImageIds moto ignores the other
+    filters; take the one image from its dict, with moto's errors."""
+    from moto.ec2.exceptions import InvalidAMIIdError, MalformedAMIIdError
+    from moto.ec2.models.amis import AmiBackend
+
+    scan = AmiBackend.describe_images
+
+    def describe_images(
+        self: Any,
+        ami_ids: list[str] | None = None,
+        filters: Any = None,
+        exec_users: Any = None,
+        owners: Any = None,
+    ) -> list[Any]:
+        if not ami_ids or len(ami_ids) != 1:
+            return scan(self, ami_ids, filters, exec_users, owners)
+        (ami_id,) = ami_ids
+        if not ami_id.startswith("ami-"):
+            raise MalformedAMIIdError(ami_ids)
+        image = self.amis.get(ami_id)
+        if image is None and ami_id not in self.deleted_amis:
+            raise InvalidAMIIdError(ami_ids)
+        return [image] if image is not None else []
+
+    describe_images.__wrapped_scan__ = scan  # type: ignore[attr-defined]
+    AmiBackend.describe_images = describe_images
