@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import moto.ec2.models.amis as amis
 import pytest
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import AmiBackend
+from moto.ec2.utils import generic_filter as moto_filter
 
 WINDOWS_2022 = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
 
@@ -55,3 +57,36 @@ def test_one_image_by_id_is_what_moto_s_scan_finds_with_its_errors(client):
         with pytest.raises(ClientError) as caught:
             ec2.describe_images(ImageIds=[wrong])
         assert caught.value.response["Error"]["Code"] == code
+
+
+def test_images_filtered_by_tag_are_those_moto_s_filter_finds(client):
+    ec2, ssm = client("ec2"), client("ssm")
+    public = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]
+    instance_id = ec2.run_instances(ImageId=public, MinCount=1, MaxCount=1)["Instances"][0][
+        "InstanceId"
+    ]
+    made = {}
+    for phase in ("UpdateBefore", "UpdateAfter", None):
+        image_id = ec2.create_image(InstanceId=instance_id, Name=f"speedups-{phase}")["ImageId"]
+        if phase:
+            ec2.create_tags(
+                Resources=[image_id],
+                Tags=[
+                    {"Key": "SpeedupsPhase", "Value": phase},
+                    {"Key": "Of", "Value": instance_id},
+                ],
+            )
+        made[phase] = image_id
+    backend = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    images = list(backend.amis.values())
+    for filters in (
+        {"tag:SpeedupsPhase": ["UpdateBefore", "UpdateAfter"], "tag:Of": [instance_id]},
+        {"tag:SpeedupsPhase": ["Update*"]},
+        {"tag:SpeedupsPhase": ["UpdateBefore"], "name": ["speedups-*"]},
+        {"tag:Missing": ["x"]},
+    ):
+        assert amis.generic_filter(filters, images) == moto_filter(filters, images), filters
+    found = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "tag:Of", "Values": [instance_id]}]
+    )["Images"]
+    assert {i["ImageId"] for i in found} == {made["UpdateBefore"], made["UpdateAfter"]}

@@ -15,6 +15,7 @@ def speed_up_moto() -> None:
     _cache_method_names()
     _tags_by_resource()
     _one_image_by_id()
+    _images_by_tag_first()
 
 
 def _cache_module_list() -> None:
@@ -85,3 +86,39 @@ def _one_image_by_id() -> None:
 
     describe_images.__wrapped_scan__ = scan  # type: ignore[attr-defined]
     AmiBackend.describe_images = describe_images
+
+
+# Characters that make a filter value a pattern (fnmatch), not one exact value.
+_PATTERN = frozenset("*?[")
+
+
+def _images_by_tag_first() -> None:
+    """DescribeImages with ``tag:<key>`` filters (the module's AMI retention lists an
+    instance's images by tag): moto matches every filter against every image, each match
+    looking the image's tags up again. Drop first the images whose tag is none of the
+    exact values asked for; moto's own filter then decides on the rest, so the answer is
+    the same."""
+    import moto.ec2.models.amis as amis
+    from moto.ec2.models.core import TaggedEC2Resource
+
+    match_all = amis.generic_filter
+
+    def generic_filter(filters: dict[str, Any], objects: list[Any]) -> list[Any]:
+        for name, values in (filters or {}).items():
+            exact = (
+                isinstance(values, list)
+                and values
+                and all(isinstance(v, str) and not _PATTERN & set(v) for v in values)
+            )
+            if not name.startswith("tag:") or not exact:
+                continue
+            key, wanted = name[4:], set(values)
+            objects = [
+                o
+                for o in objects
+                if not isinstance(o, TaggedEC2Resource)
+                or (o.ec2_backend.tags.get(o.id) or {}).get(key) in wanted
+            ]
+        return match_all(filters, objects)
+
+    amis.generic_filter = generic_filter
