@@ -20,12 +20,14 @@ def _cmd_local(args: argparse.Namespace) -> int:
     except OSError as err:
         raise WinUpdateError(f"cannot listen on 127.0.0.1:{args.port}: {err.strerror}") from err
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"embedded AWS ready: AWS_ENDPOINT_URL={endpoint} (speed x{args.speed:g})", flush=True)
+    # Ctrl-C as SIGTERM: a KeyboardInterrupt could land anywhere, even before the
+    # try below, and skip the clean stop.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     try:
+        ready = f"embedded AWS ready: AWS_ENDPOINT_URL={endpoint} (speed x{args.speed:g})"
+        print(ready, flush=True)
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         aws.stop()
         print("embedded AWS stopped", flush=True)
