@@ -129,16 +129,43 @@ def test_each_design_selects_with_the_parameters_its_own_runbooks_pass():
 
 def test_failure_to_message_measures_until_the_instance_run_says_so():
     step = SimpleNamespace(status="Failed", end=1000.0)
-    run = SimpleNamespace(execution_id="run-1", target="i-1", api_parameters={}, steps=[step])
+    run = SimpleNamespace(
+        execution_id="run-1",
+        document_name="Process",
+        resolved_targets=None,
+        target="i-1",
+        api_parameters={},
+        steps=[step],
+    )
     child = SimpleNamespace(
-        execution_id="child", target=None, api_parameters={"InstanceId": ["i-1"]}, steps=[]
+        execution_id="child",
+        document_name="CreateImage",
+        resolved_targets=None,
+        target=None,
+        api_parameters={"InstanceId": ["i-1"]},
+        steps=[],
     )
     messages = [
         {"Message": "i-1 image failed", "Timestamp": 1001.0, "PublishedBy": "child"},
         {"Message": "i-1 run failed", "Timestamp": 4600.0, "PublishedBy": "run-1"},
     ]
-    assert failure_to_message([run, child], messages, {"i-1"}) == 3600.0
-    assert failure_to_message([run, child], messages, {"i-2"}) is None
+    assert failure_to_message([run, child], messages, {"i-1"}, "Process") == 3600.0
+    assert failure_to_message([run, child], messages, {"i-2"}, "Process") is None
+
+
+def test_failure_to_message_counts_a_window_s_run_of_the_instance_too():
+    # A maintenance window starts the per-instance runbook with InstanceId, no target.
+    step = SimpleNamespace(status="Failed", end=1000.0)
+    run = SimpleNamespace(
+        execution_id="run-1",
+        document_name="Process",
+        resolved_targets=None,
+        target=None,
+        api_parameters={"InstanceId": ["i-1"]},
+        steps=[step],
+    )
+    messages = [{"Message": "i-1 failed", "Timestamp": 1000.0, "PublishedBy": "run-1"}]
+    assert failure_to_message([run], messages, {"i-1"}, "Process") == 0.0
 
 
 def test_fault_spec_parses_kinds_and_counts_and_refuses_unknown_kinds():

@@ -28,6 +28,7 @@ from .metrics import (
     instance_of,
     interval,
     peak_overlap,
+    run_digest,
     scheduled_seconds,
 )
 
@@ -160,11 +161,14 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         end = parent.end if parent.end is not None else now
     # The bound starts the instances in the order the fan-out started them.
     started = {}
+    # By start time, then by creation: executions started at one modelled instant were
+    # started in the order the service holds them.
     for ex in sorted(executions, key=lambda ex: ex.start or 0.0):
         owner = instance_of(ex, instances)
         if owner is not None and ex.resolved_targets is None:
             started.setdefault(owner, ex.start)
-    order = sorted(per_instance, key=lambda i: (started.get(i, float("inf")), i))
+    created = {i: n for n, i in enumerate(started)}
+    order = sorted(per_instance, key=lambda i: (started.get(i, float("inf")), created.get(i, 0), i))
     ideal_scheduled = scheduled_seconds(
         bench.concurrency, [per_instance[i] for i in order], ramp=parent_id is not None
     )
@@ -193,7 +197,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         "peak_slots_per_instance": max((peak_overlap(v) for v in by_instance.values()), default=0),
         "api_calls_per_instance": round(api_calls / bench.instances, 1),
         "failure_to_message_s": failure_to_message(
-            executions, control.messages(topic), set(faulted)
+            executions, control.messages(topic), set(faulted), design.process
         )
         if faulted
         else None,
@@ -208,6 +212,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
             }
         ),
         "deadlocked": deadlocked,
+        "run_digest": run_digest(executions, control.messages(topic)),
         "wall_s": round(time.perf_counter() - began, 1),
     }
     if bench.out is not None and parent_id is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import json
 import math
 from collections import deque
 from collections.abc import Iterable
@@ -80,11 +82,12 @@ def scheduled_seconds(concurrency: int, per_target: list[float], ramp: bool = Tr
 
 
 def failure_to_message(
-    executions: list[Any], messages: list[dict[str, Any]], instances: set[str]
+    executions: list[Any], messages: list[dict[str, Any]], instances: set[str], process: str
 ) -> float | None:
     """For each instance whose run failed: from its first failed step (in any execution
     working for it) to the first message its own per-instance run published after that —
-    the message that tells the operator the instance's patching failed. The longest of
+    the message that tells the operator the instance's patching failed (its run of the
+    design's per-instance runbook ``process``, however the run was started). The longest of
     these; None when nothing failed."""
     delays = []
     for instance in sorted(instances):
@@ -98,7 +101,11 @@ def failure_to_message(
         if not failed_at:
             continue
         first = min(failed_at)
-        runs = {ex.execution_id for ex in mine if ex.target == instance}
+        runs = {
+            ex.execution_id
+            for ex in mine
+            if ex.document_name == process and ex.resolved_targets is None
+        }
         told = [
             m["Timestamp"]
             for m in messages
@@ -109,3 +116,25 @@ def failure_to_message(
         if told:
             delays.append(min(told) - first)
     return max(delays) if delays else None
+
+
+def run_digest(executions: list[Any], messages: list[dict[str, Any]]) -> str:
+    """A short hash of everything a run did that ids and times show: every execution (id,
+    runbook, status, times, each step's status, times and outputs) and every message. Two
+    runs with the same digest did the same things at the same modelled times."""
+    seen = [
+        [
+            ex.execution_id,
+            ex.document_name,
+            str(ex.status),
+            ex.start,
+            ex.end,
+            [
+                [r.step_execution_id, r.step.name, str(r.status), r.start, r.end, r.outputs]
+                for r in ex.steps
+            ],
+        ]
+        for ex in executions
+    ]
+    text = json.dumps([seen, messages], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -94,9 +94,10 @@ def after(service: str, name: str) -> Callable[[AfterHook], AfterHook]:
 
 
 def probe(service: str, name: str) -> Callable[[Probe], Probe]:
-    """Register ``fn(call)``: everything the answer to the read ``name`` depends on, as a
-    value that compares equal exactly when that answer would (see ``fingerprint``). For
-    reads moto answers; a read we answer ourselves is its own probe."""
+    """Register ``fn(call)``: everything the answer to the read ``name`` depends on, as an
+    immutable value that compares equal exactly when that answer would (see
+    ``fingerprint``). For reads moto answers; a read we answer ourselves is its own
+    probe."""
 
     def register(fn: Probe) -> Probe:
         _PROBES[(service, name)] = fn
@@ -126,11 +127,15 @@ def fingerprint(aws: EmbeddedAws, service: str, name: str, region: str, params: 
     if aws.fault_pending(service, name):
         return None
     call = Call(aws, service, name, region, DEFAULT_ACCOUNT_ID, None, params)
-    aws.before_request()  # the modelled processes catch up, as for a request
     try:
+        aws.before_request()  # the modelled processes catch up, as for a request
         for check in _BEFORE.get(key, ()):
             check(call)
-        return fn(call)
+        if key in _PROBES:
+            return fn(call)
+        # Our own answer, as text: the dict may share lists with the live model, which
+        # would change under a kept fingerprint and make it look unchanged.
+        return json.dumps(fn(call), sort_keys=True, default=str)
     except Exception:  # the real call will answer the error
         return None
 

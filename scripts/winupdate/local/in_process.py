@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from werkzeug.exceptions import InternalServerError
 
 WsgiApp = Callable[[dict[str, Any], Callable], Any]
 
@@ -32,6 +34,9 @@ class _Raw:
     def read(self, *args: Any, **kwargs: Any) -> bytes:
         return self._stream.read(*args, **kwargs)
 
+    def close(self) -> None:
+        self._stream.close()
+
 
 def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
     """A botocore ``before-send`` handler answering every request from ``app``."""
@@ -43,10 +48,15 @@ def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
+        raw_path = url.path or "/"
         environ: dict[str, Any] = {
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": "",
-            "PATH_INFO": url.path or "/",
+            # As werkzeug's server has it: PATH_INFO decoded (WSGI's latin-1 strings),
+            # RAW_URI and REQUEST_URI as sent.
+            "PATH_INFO": unquote(raw_path, encoding="latin-1"),
+            "RAW_URI": raw_path + (f"?{url.query}" if url.query else ""),
+            "REQUEST_URI": raw_path + (f"?{url.query}" if url.query else ""),
             "QUERY_STRING": url.query,
             "SERVER_NAME": url.hostname or "127.0.0.1",
             "SERVER_PORT": str(url.port or 80),
@@ -76,13 +86,26 @@ def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
             answer["status"], answer["headers"] = int(status.split()[0]), headers
             return lambda _data: None
 
-        chunks = app(environ, start_response)
         try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            chunks = app(environ, start_response)
+            try:
+                data = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close is not None:
+                    close()
+        except Exception:
+            # What werkzeug's server answers when the app raises (moto raises
+            # NotImplementedError for an action it lacks): a 500 the step sees as an AWS
+            # error, not a crash of the whole execution.
+            traceback.print_exc()
+            error = InternalServerError()
+            return AWSResponse(
+                request.url,
+                error.code,
+                dict(error.get_headers()),
+                _Raw(error.get_body().encode("utf-8")),
+            )
         return AWSResponse(request.url, answer["status"], dict(answer["headers"]), _Raw(data))
 
     return send

@@ -23,7 +23,7 @@ from . import in_process
 from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
-from .moto_speedups import speed_up_moto
+from .moto_speedups import request_ids, speed_up_moto
 
 speed_up_moto()
 
@@ -104,6 +104,7 @@ class EmbeddedAws:
                 from moto.moto_api._internal import mock_random
 
                 mock_random.seed(self.seed)
+                request_ids.seed(self.seed)
             _warm_up(self.region)
             app = self._app = Dispatcher(self, DomainDispatcherApplication(create_backend_app))
             self._server = make_server(

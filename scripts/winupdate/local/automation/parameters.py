@@ -4,6 +4,7 @@ defaults, ``{{ssm:Name}}`` references, types, allowedValues and allowedPattern
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -61,7 +62,8 @@ def _from_api(decl: Parameter, raw: list[str]) -> Any:
 
 
 def _default(decl: Parameter) -> Any:
-    return decl.default
+    # A copy: the runbook (and its defaults) is shared by every execution of the document.
+    return copy.deepcopy(decl.default)
 
 
 def _resolve_ssm(value: Any, ssm_parameter: Callable[[str], str], name: str) -> Any:

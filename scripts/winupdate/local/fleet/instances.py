@@ -108,9 +108,12 @@ def all_instances() -> list[tuple[str, str, Any]]:
 
 def reservations_shape() -> tuple:
     """Which reservations moto holds and how many instances each: it changes whenever an
-    instance is added or dropped, and costs a look per reservation, not per instance."""
+    instance is added or dropped, and costs a look per reservation, not per instance.
+    The reservation objects themselves are part of it (compared by identity, and kept
+    alive by it): after a reset moto may make the same reservation ids again (a seeded
+    run), with new instances in them."""
     return tuple(
-        (account_id, region, reservation_id, len(reservation.instances))
+        (account_id, region, reservation_id, len(reservation.instances), reservation)
         for account_id, regions in list(ec2_backends.items())
         for region, backend in list(regions.items())
         for reservation_id, reservation in list(backend.reservations.items())

@@ -1,0 +1,48 @@
+"""The embedded AWS's own calls go straight into its WSGI app (``local/in_process.py``):
+the request reaches the app as werkzeug's server would hand it over, and an app that
+raises answers a 500, as werkzeug's server does, instead of crashing the caller."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from winupdate.local import in_process
+
+
+def _client(app):
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    client = session.client("s3", endpoint_url="http://127.0.0.1:9")
+    client.meta.events.register("before-send", in_process.sender(app))
+    return client
+
+
+def test_a_request_reaches_the_app_as_werkzeug_would_hand_it_over():
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [b"<ListBucketResult></ListBucketResult>"]
+
+    _client(app).list_objects_v2(Bucket="my-bucket", Prefix="a b")
+    assert seen["PATH_INFO"] == "/my-bucket"
+    assert "prefix=a%20b" in seen["QUERY_STRING"]
+    assert seen["RAW_URI"] == seen["REQUEST_URI"] == "/my-bucket?" + seen["QUERY_STRING"]
+    assert seen["HTTP_AUTHORIZATION"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
+
+    _client(app).head_object(Bucket="my-bucket", Key="a key/with%percent")
+    assert seen["PATH_INFO"] == "/my-bucket/a key/with%percent"
+
+
+def test_an_app_that_raises_answers_a_500_the_caller_sees_as_an_aws_error(capsys):
+    def app(environ, start_response):
+        raise NotImplementedError("The ListBuckets action has not been implemented")
+
+    with pytest.raises(ClientError) as caught:
+        _client(app).list_buckets()
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert "NotImplementedError" in capsys.readouterr().err
