@@ -159,27 +159,22 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         parent = service.get(parent_id)
         status = str(parent.status)
         end = parent.end if parent.end is not None else now
-    # The bound starts the instances in the order the fan-out started them.
-    started = {}
-    # By start time, then by creation: executions started at one modelled instant were
-    # started in the order the service holds them.
+    # Each instance's own executions, in the order they started (ties: in the order the
+    # service created them, which is the order of ``executions``).
+    by_instance: dict[str, list[tuple[float, float]]] = {}
     for ex in sorted(executions, key=lambda ex: ex.start or 0.0):
         owner = instance_of(ex, instances)
         if owner is not None and ex.resolved_targets is None:
-            started.setdefault(owner, ex.start)
-    created = {i: n for n, i in enumerate(started)}
-    order = sorted(per_instance, key=lambda i: (started.get(i, float("inf")), created.get(i, 0), i))
+            by_instance.setdefault(owner, []).append(interval(ex, now))
+    # The bound starts the instances in the order the fan-out started them.
+    order = [*by_instance, *sorted(set(per_instance) - set(by_instance))]
     ideal_scheduled = scheduled_seconds(
         bench.concurrency, [per_instance[i] for i in order], ramp=parent_id is not None
     )
-    by_instance: dict[str, list[tuple[float, float]]] = {}
-    for ex in executions:
-        owner = instance_of(ex, instances)
-        if owner is not None and ex.resolved_targets is None:
-            by_instance.setdefault(owner, []).append(interval(ex, now))
     api_calls = sum(ex.api_calls for ex in executions)
     ideal = ideal_seconds(bench.instances, bench.concurrency, list(per_instance.values()))
     makespan = end - started_at
+    messages = control.messages(topic)
     result = {
         "instances": bench.instances,
         "concurrency": bench.concurrency,
@@ -197,7 +192,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         "peak_slots_per_instance": max((peak_overlap(v) for v in by_instance.values()), default=0),
         "api_calls_per_instance": round(api_calls / bench.instances, 1),
         "failure_to_message_s": failure_to_message(
-            executions, control.messages(topic), set(faulted), design.process
+            executions, messages, set(faulted), design.process
         )
         if faulted
         else None,
@@ -212,7 +207,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
             }
         ),
         "deadlocked": deadlocked,
-        "run_digest": run_digest(executions, control.messages(topic)),
+        "run_digest": run_digest(executions, messages),
         "wall_s": round(time.perf_counter() - began, 1),
     }
     if bench.out is not None and parent_id is not None:
