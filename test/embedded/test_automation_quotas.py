@@ -80,13 +80,7 @@ DESCRIBE = {
 def test_a_throttled_call_fails_the_step_when_no_retry_time_is_set(client, endpoint):
     ssm = client("ssm")
     control = ControlClient(endpoint)
-    control.inject_fault(
-        service="ec2",
-        operation="DescribeAvailabilityZones",
-        error="RequestLimitExceeded",
-        message="Request limit exceeded.",
-        count=1,
-    )
+    control.throttle("ec2", "DescribeAvailabilityZones", times=1)
     try:
         execution = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(DESCRIBE))))
     finally:
@@ -100,13 +94,7 @@ def test_throttled_calls_are_retried_within_the_throttling_retry_time_limit(clie
     setting = "/ssm/automation/throttling-retry-time-limit"
     ssm.update_service_setting(SettingId=setting, SettingValue="300")
     control = ControlClient(endpoint)
-    control.inject_fault(
-        service="ec2",
-        operation="DescribeAvailabilityZones",
-        error="RequestLimitExceeded",
-        message="Request limit exceeded.",
-        count=3,
-    )
+    control.throttle("ec2", "DescribeAvailabilityZones", times=3)
     try:
         execution = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(DESCRIBE))))
         assert ssm.get_service_setting(SettingId=setting)["ServiceSetting"]["SettingValue"] == "300"
