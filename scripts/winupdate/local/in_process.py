@@ -1,9 +1,14 @@
-"""The embedded AWS's own calls (a runbook's steps) answered without a socket.
+"""The embedded AWS's own calls (a runbook's steps) and its scripts' calls, answered
+without a socket.
 
-A step's boto3 client still serialises, signs and parses exactly as against AWS; only
-the transport differs: its request goes straight into the same WSGI app the HTTP
-server serves, on the calling thread. A round trip through the HTTP server costs a TCP
-connection, a thread and an HTTP parse per call — more than moto's answer itself.
+A boto3 client still serialises, signs and parses exactly as against AWS; only the
+transport differs: its request goes straight into the same WSGI app the HTTP server
+serves. A round trip through the HTTP server costs a TCP connection, a thread and an HTTP
+parse per call — more than moto's answer itself.
+
+``answer`` works on plain data so that a request made in another process can be answered
+too: a script worker relays its calls as JSON over its pipes (``script_workers``), and the
+parent answers them here. ``sender`` does the same for a client in this process.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import io
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -38,74 +43,78 @@ class _Raw:
         self._stream.close()
 
 
+def answer(
+    app: WsgiApp, method: str, url: str, headers: Mapping[str, str | bytes], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """``app``'s answer (status, headers, body) to one request, as werkzeug's server would
+    hand the request over and answer it."""
+    parts = urlsplit(url)
+    raw_path = parts.path or "/"
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        # As werkzeug's server has it: PATH_INFO decoded (WSGI's latin-1 strings),
+        # RAW_URI and REQUEST_URI as sent.
+        "PATH_INFO": unquote(raw_path, encoding="latin-1"),
+        "RAW_URI": raw_path + (f"?{parts.query}" if parts.query else ""),
+        "REQUEST_URI": raw_path + (f"?{parts.query}" if parts.query else ""),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": parts.hostname or "127.0.0.1",
+        "SERVER_PORT": str(parts.port or 80),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": parts.netloc,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key != "CONTENT_LENGTH":
+            environ[f"HTTP_{key}"] = value
+    started: dict[str, Any] = {}
+
+    def start_response(status: str, response_headers: list, exc_info: Any = None) -> Callable:
+        started["status"], started["headers"] = int(status.split()[0]), response_headers
+        return lambda _data: None
+
+    try:
+        chunks = app(environ, start_response)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except Exception:
+        # What werkzeug's server answers when the app raises (moto raises
+        # NotImplementedError for an action it lacks): a 500 the caller sees as an AWS
+        # error, not a crash of the whole execution.
+        traceback.print_exc()
+        error = InternalServerError()
+        return error.code, dict(error.get_headers()), error.get_body().encode("utf-8")
+    return started["status"], dict(started["headers"]), data
+
+
 def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
     """A botocore ``before-send`` handler answering every request from ``app``."""
 
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        url = urlsplit(request.url)
         body = request.body or b""
         if hasattr(body, "read"):
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
-        raw_path = url.path or "/"
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": request.method,
-            "SCRIPT_NAME": "",
-            # As werkzeug's server has it: PATH_INFO decoded (WSGI's latin-1 strings),
-            # RAW_URI and REQUEST_URI as sent.
-            "PATH_INFO": unquote(raw_path, encoding="latin-1"),
-            "RAW_URI": raw_path + (f"?{url.query}" if url.query else ""),
-            "REQUEST_URI": raw_path + (f"?{url.query}" if url.query else ""),
-            "QUERY_STRING": url.query,
-            "SERVER_NAME": url.hostname or "127.0.0.1",
-            "SERVER_PORT": str(url.port or 80),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "CONTENT_LENGTH": str(len(body)),
-            "HTTP_HOST": url.netloc,
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": url.scheme or "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        for name, value in request.headers.items():
-            if isinstance(value, bytes):
-                value = value.decode("latin-1")
-            key = name.upper().replace("-", "_")
-            if key == "CONTENT_TYPE":
-                environ["CONTENT_TYPE"] = value
-            elif key != "CONTENT_LENGTH":
-                environ[f"HTTP_{key}"] = value
-        answer: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
-            answer["status"], answer["headers"] = int(status.split()[0]), headers
-            return lambda _data: None
-
-        try:
-            chunks = app(environ, start_response)
-            try:
-                data = b"".join(chunks)
-            finally:
-                close = getattr(chunks, "close", None)
-                if close is not None:
-                    close()
-        except Exception:
-            # What werkzeug's server answers when the app raises (moto raises
-            # NotImplementedError for an action it lacks): a 500 the step sees as an AWS
-            # error, not a crash of the whole execution.
-            traceback.print_exc()
-            error = InternalServerError()
-            return AWSResponse(
-                request.url,
-                error.code,
-                dict(error.get_headers()),
-                _Raw(error.get_body().encode("utf-8")),
-            )
-        return AWSResponse(request.url, answer["status"], dict(answer["headers"]), _Raw(data))
+        status, headers, data = answer(app, request.method, request.url, request.headers, body)
+        return AWSResponse(request.url, status, headers, _Raw(data))
 
     return send

@@ -93,6 +93,13 @@ class EmbeddedAws:
             raise RuntimeError("the embedded AWS is not started")
         return f"http://{self.host}:{self._server.server_address[1]}"
 
+    @property
+    def app(self) -> Dispatcher:
+        """The WSGI app the HTTP server serves; call it to be answered without a socket."""
+        if self._app is None:
+            raise RuntimeError("the embedded AWS is not started")
+        return self._app
+
     def start(self) -> str:
         if not EmbeddedAws._running_lock.acquire(blocking=False):
             raise RuntimeError("an embedded AWS already runs in this process")

@@ -7,27 +7,43 @@ region, execution id and credentials in the environment, and a fresh default bot
 session whose clients sign with them. A worker whose script outlives its timeout is
 killed and replaced; a script cannot crash the embedded AWS itself.
 
+A script's calls through boto3's default session do not go over HTTP: they are relayed
+over the worker's pipes, as one JSON line each way, and the parent answers them in process
+(``in_process.answer``) from the same WSGI app the HTTP server serves. In virtual time the
+engine waits while a script runs, so the script's latency is the simulation's; an HTTP
+round trip (a connection, a server thread, an HTTP parse, and the GIL fought over with
+the engine) cost more than moto's answer. The request is still signed with the execution's
+key, so the call is counted, faulted and throttled as over HTTP. Calls elsewhere (a client
+with another endpoint, a ``boto3.Session()`` of the script's own, raw HTTP) still go over
+HTTP: the server stays up for them.
+
 A worker is this file run as a script (``serve``): it imports nothing of the package.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import inspect
 import io
 import json
 import os
+import queue
 import select
 import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import boto3.session
 import botocore.session
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.exceptions import ConnectionClosedError
 
 # A cached client is handed out again only while these are what they were when it was made;
 # region and credentials are per invocation and handled apart.
@@ -37,6 +53,8 @@ _UNSHARED = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", 
 # Services the runbooks call: a new worker builds their clients before its first script.
 WARM_SERVICES = ("ec2", "ssm", "sns", "sts")
 _CLIENT_SIGNATURE = inspect.signature(boto3.session.Session.client)
+# The parent's answer to a relayed call: (method, url, headers, body) -> (status, headers, body).
+Responder = Callable[[str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
 def _aws_environment() -> tuple[tuple[str, str], ...]:
@@ -85,6 +103,90 @@ class _Clients:
         _on_change(client.meta.events, drop)
 
 
+def _host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return (parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+
+
+class _Raw:
+    """The raw body botocore reads from a response (in_process's own, which this file
+    cannot import)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._stream = io.BytesIO(body)
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *args: Any, **kwargs: Any) -> bytes:
+        return self._stream.read(*args, **kwargs)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _Pipes:
+    """A worker's end of its pipes: requests and call replies in, calls and answers out.
+
+    One lock over both directions: a call's line out and its reply in are one exchange
+    that threads of a script must not interleave; and a thread a script left running
+    must not read the next request as its reply, nor write into the middle of an answer.
+    """
+
+    def __init__(self, requests: Any, answers: Any, endpoint: str | None) -> None:
+        self._requests = requests
+        self._answers = answers
+        self._lock = threading.Lock()
+        self._target = _host_and_port(endpoint) if endpoint else None
+
+    def receive(self) -> str:
+        """The next request line ("" once the parent has closed the pipe)."""
+        with self._lock:
+            return self._requests.readline()
+
+    def answer(self, text: str) -> None:
+        with self._lock:
+            self._answers.write(text + "\n")
+            self._answers.flush()
+
+    def relay(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        """A ``before-send`` handler: the parent answers a call to the embedded AWS;
+        anything else (None) botocore sends itself."""
+        if self._target is None or _host_and_port(request.url) != self._target:
+            return None
+        body = request.body or b""
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {
+            name: value.decode("latin-1") if isinstance(value, bytes) else value
+            for name, value in request.headers.items()
+        }
+        call = {
+            "method": request.method,
+            "url": request.url,
+            "headers": headers,
+            "body": base64.b64encode(body).decode("ascii"),
+        }
+        line = json.dumps({"call": call}) + "\n"
+        with self._lock:
+            self._answers.write(line)
+            self._answers.flush()
+            reply = self._requests.readline()
+        if not reply:
+            # The parent is gone; as a dropped connection to botocore.
+            raise ConnectionClosedError(endpoint_url=request.url)
+        answered = json.loads(reply)
+        return AWSResponse(
+            request.url,
+            answered["status"],
+            answered["headers"],
+            _Raw(base64.b64decode(answered["body"])),
+        )
+
+
 class ScriptSession(boto3.session.Session):
     """boto3's default session in a worker: ``client()`` hands out warm clients.
 
@@ -93,13 +195,20 @@ class ScriptSession(boto3.session.Session):
     object that ``for_execution`` points at the running execution's key, so a kept
     client's calls are still counted against the execution that makes them. A client made
     with a ``config`` or credentials of its own is made afresh, as boto3 does.
+
+    ``relay``, a ``before-send`` handler, sees every request of every client the session
+    makes (see the module's docstring).
     """
 
-    def __init__(self, secret_key: str) -> None:
+    def __init__(self, secret_key: str, relay: Callable[..., Any] | None = None) -> None:
         # One botocore session keeps the service models it has loaded. (boto3.Session()
         # on it per invocation would register boto3's handlers again each time, and every
         # new client copies them all.)
         shared = botocore.session.get_session()
+        if relay is not None:
+            # First, and before any client is made: a client copies the session's
+            # handlers when it is made, and the first handler to answer wins.
+            shared.register("before-send", relay)
         shared.set_credentials("ASIASCRIPTWORKER", secret_key)
         super().__init__(botocore_session=shared)
         self._credentials = shared.get_credentials()
@@ -142,7 +251,10 @@ def serve() -> None:
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
 
-    session = ScriptSession(os.environ["AWS_SECRET_ACCESS_KEY"])
+    # The endpoint the worker was started with is the embedded AWS's, whatever a script
+    # later puts in its environment.
+    pipes = _Pipes(requests, answers, os.environ.get("AWS_ENDPOINT_URL"))
+    session = ScriptSession(os.environ["AWS_SECRET_ACCESS_KEY"], relay=pipes.relay)
     region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     for service in WARM_SERVICES:
         if select.select([requests], [], [], 0)[0]:
@@ -150,7 +262,7 @@ def serve() -> None:
         session.client(service, region_name=region)
 
     compiled: dict[str, Any] = {}
-    for line in requests:
+    while line := pipes.receive():
         request = json.loads(line)
         env = request["env"]
         os.environ.update(env)
@@ -188,12 +300,22 @@ def serve() -> None:
                     "log": answer["log"],
                 }
             )
-        answers.write(text + "\n")
-        answers.flush()
+        pipes.answer(text)
+
+
+# Put on a worker's queue of answers when its output has closed.
+_CLOSED: dict[str, Any] = {}
 
 
 class ScriptWorker:
-    def __init__(self, env: dict[str, str]) -> None:
+    """One worker process and the thread that reads its output.
+
+    The thread answers the script's calls as they come (``Responder``) and queues its
+    final answer for ``poll``: the same in virtual time, where the engine blocks in
+    ``poll``, and in real time, where it polls now and then.
+    """
+
+    def __init__(self, env: dict[str, str], respond: Responder) -> None:
         self.process = subprocess.Popen(
             # -P: the folder of this file is no place to import a script's modules from.
             [sys.executable, "-P", __file__],
@@ -204,39 +326,105 @@ class ScriptWorker:
             text=True,
             bufsize=1,
         )
+        self._respond = respond
+        self._answers: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+        self._ended: dict[str, Any] | None = None
+        # Requests (``send``) and call replies (the reader) share the worker's stdin.
+        self._stdin_lock = threading.Lock()
+        self._reader = threading.Thread(
+            target=self._read, name=f"script-worker-{self.process.pid}", daemon=True
+        )
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        try:
+            for line in self.process.stdout:
+                message = json.loads(line)
+                if "call" in message:
+                    self._reply(message["call"])
+                else:
+                    self._answers.put(message)
+        except (OSError, ValueError):
+            pass  # output cut or garbled (a killed worker): poll answers the error
+        finally:
+            # The exit code, if the worker is ending, for poll's error.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=1)
+            self._answers.put(_CLOSED)
+
+    def _reply(self, call: dict[str, Any]) -> None:
+        status, headers, body = self._respond(
+            call["method"], call["url"], call["headers"], base64.b64decode(call["body"])
+        )
+        reply = {"status": status, "headers": headers, "body": base64.b64encode(body).decode()}
+        assert self.process.stdin is not None
+        # A worker killed meanwhile (timeout, cancel) no longer wants the reply.
+        with self._stdin_lock, contextlib.suppress(OSError, ValueError):
+            self.process.stdin.write(json.dumps(reply) + "\n")
+            self.process.stdin.flush()
 
     def send(self, request: dict[str, Any]) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(request) + "\n")
-        self.process.stdin.flush()
+        with self._stdin_lock:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
 
     def poll(self, wait: float = 0.0) -> dict[str, Any] | None:
         """The answer if the script has ended (waiting at most ``wait`` wall seconds)."""
-        assert self.process.stdout is not None
-        if self.process.poll() is not None:
-            return {"ok": False, "error": f"the script process exited ({self.process.returncode})"}
-        ready, _, _ = select.select([self.process.stdout], [], [], wait)
-        if not ready:
-            return None
-        line = self.process.stdout.readline()
-        if not line:
-            return {"ok": False, "error": "the script process closed its output"}
-        return json.loads(line)
+        if self._ended is not None:
+            return self._ended
+        try:
+            answer = self._answers.get(timeout=wait) if wait > 0 else self._answers.get_nowait()
+        except queue.Empty:
+            if self.process.poll() is None:
+                return None
+            # Exited with its output still open (a process the script forked holds it):
+            # whatever it wrote before is read within moments, or never.
+            self._reader.join(timeout=1)
+            try:
+                answer = self._answers.get_nowait()
+            except queue.Empty:
+                answer = _CLOSED
+        if answer is _CLOSED:
+            code = self.process.poll()
+            self._ended = {
+                "ok": False,
+                "error": "the script process closed its output"
+                if code is None
+                else f"the script process exited ({code})",
+            }
+            return self._ended
+        return answer
+
+    def usable(self) -> bool:
+        """Whether the worker can run another script."""
+        return self._ended is None and self.process.poll() is None and self._reader.is_alive()
 
     def kill(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
+        with self._stdin_lock, contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        # The reader ends at the end of the dead worker's output; closing that under it
+        # would block on the reader's own lock of the stream, or make it raise.
+        self._reader.join(timeout=5)
+        if not self._reader.is_alive() and self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 class ScriptWorkers:
-    """A small pool: scripts of concurrent executions run side by side, up to ``size``."""
+    """A small pool: scripts of concurrent executions run side by side, up to ``size``.
 
-    def __init__(self, endpoint: str, size: int = 4) -> None:
+    ``respond`` answers the calls the workers' scripts relay (``in_process.answer`` on the
+    embedded AWS's app).
+    """
+
+    def __init__(self, endpoint: str, respond: Responder, size: int = 4) -> None:
         self.size = size
+        self._respond = respond
         self._env = {
             **{
                 k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
@@ -250,17 +438,20 @@ class ScriptWorkers:
         self._busy: set[ScriptWorker] = set()
         self._lock = threading.Lock()
 
+    def _start(self) -> ScriptWorker:
+        return ScriptWorker(self._env, self._respond)
+
     def prewarm(self) -> None:
         with self._lock:
             if not self._idle and not self._busy:
-                self._idle.append(ScriptWorker(self._env))
+                self._idle.append(self._start())
 
     def acquire(self) -> ScriptWorker | None:
         with self._lock:
             if self._idle:
                 worker = self._idle.pop()
             elif len(self._busy) < self.size:
-                worker = ScriptWorker(self._env)
+                worker = self._start()
             else:
                 return None
             self._busy.add(worker)
@@ -269,8 +460,11 @@ class ScriptWorkers:
     def release(self, worker: ScriptWorker) -> None:
         with self._lock:
             self._busy.discard(worker)
-            if worker.process.poll() is None:
+            usable = worker.usable()
+            if usable:
                 self._idle.append(worker)
+        if not usable:
+            worker.kill()  # reaps it and ends its reader
 
     def discard(self, worker: ScriptWorker) -> None:
         """Kill a worker whose script overran or was cancelled; a fresh one replaces it."""

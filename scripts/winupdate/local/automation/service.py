@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from moto.moto_api._internal import mock_random
 from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
+from .. import in_process
 from .engine import Engine
 from .exceptions import (
     AutomationDefinitionNotFoundException,
@@ -79,7 +81,10 @@ class AutomationService:
     @property
     def script_workers(self) -> ScriptWorkers:
         if self._script_workers is None:
-            self._script_workers = ScriptWorkers(self.aws.endpoint)
+            # Scripts' calls come over the workers' pipes and are answered in process.
+            self._script_workers = ScriptWorkers(
+                self.aws.endpoint, functools.partial(in_process.answer, self.aws.app)
+            )
         return self._script_workers
 
     def throttling_retry_limit(self, ex: Execution) -> float:
