@@ -14,7 +14,7 @@ locals {
   create_topic = var.sns_topic_arn == null
 
   # maintenance_window.fan_out = "window": the window's task starts the per-instance runbook
-  # itself, with the parameters that the Start runbook's StartProcess step passes it, valued
+  # itself, with the parameters that the Start runbook's RunProcesses step passes it, valued
   # as a run of the Start runbook with its defaults passes them (what the targetless task
   # starts). NotificationArn is the topic that the NotificationArn parameter holds: AWS
   # documents {{ssm:...}} references in parameter defaults, not in values passed to a run.

@@ -48,3 +48,28 @@ def test_create_image_reboots_the_instance_unless_no_reboot(client, endpoint):
         ec2.create_image(InstanceId=instance_id, Name=f"{instance_id}_reboot")
         assert ping_status(ssm, instance_id) == "ConnectionLost"
     wait_for(lambda: ping_status(ssm, instance_id) == "Online", "Online after the reboot")
+
+
+def test_create_image_tags_the_image_and_its_snapshot_from_its_tag_specifications(client):
+    # ec2 CreateImage API: TagSpecifications "The tags to apply to the AMI and snapshots on
+    # creation ... ResourceType image ... snapshot" (moto raises NotImplementedError for
+    # snapshot).
+    ec2, ssm = client("ec2"), client("ssm")
+    instance_id = launch_online(ec2, ssm)
+    image_id = ec2.create_image(
+        InstanceId=instance_id,
+        Name=f"{instance_id}_tagged",
+        NoReboot=True,
+        TagSpecifications=[
+            {"ResourceType": "image", "Tags": [{"Key": "Phase", "Value": "UpdateBefore"}]},
+            {"ResourceType": "snapshot", "Tags": [{"Key": "Phase", "Value": "UpdateBefore"}]},
+        ],
+    )["ImageId"]
+    image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
+    assert image["Tags"] == [{"Key": "Phase", "Value": "UpdateBefore"}]
+    snapshot_id = image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    snapshot = ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
+    assert snapshot["Tags"] == [{"Key": "Phase", "Value": "UpdateBefore"}]
+    untagged = ec2.create_image(InstanceId=instance_id, Name=f"{instance_id}_plain", NoReboot=True)
+    plain = ec2.describe_images(ImageIds=[untagged["ImageId"]])["Images"][0]
+    assert not plain.get("Tags")

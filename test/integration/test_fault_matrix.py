@@ -174,7 +174,7 @@ def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
 
 
 def process_id(start: dict[str, Any]) -> str | None:
-    value = steps_by_name(start).get("StartProcess", {}).get("Outputs", {}).get("ExecutionId")
+    value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
     return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
 
 
@@ -343,7 +343,7 @@ def test_before_ami_fails(deployed, target, mailbox, control, make_fleet):
     fleet = make_fleet(faulted="running")
     control.fleet_fault("image_fails", fleet.faulted, count=1)
     run = finish(target, mailbox, start_run(deployed, target, fleet))
-    assert_contained(run, fleet, target, "CreateImageBefore", "failed", before_ami=False)
+    assert_contained(run, fleet, target, "CheckImageBefore", "failed", before_ami=False)
     # No update without its before-AMI: nothing was sent to the instance.
     assert update_commands(target.client("ssm"), fleet.faulted) == []
 
@@ -352,7 +352,7 @@ def test_before_ami_stays_pending(deployed, target, mailbox, control, make_fleet
     fleet = make_fleet(faulted="stopped")
     control.fleet_fault("image_stays_pending", fleet.faulted, count=1)
     run = finish(target, mailbox, start_run(deployed, target, fleet))
-    assert_contained(run, fleet, target, "CreateImageBefore", "time", before_ami=False)
+    assert_contained(run, fleet, target, "WaitForImageBefore", "time", before_ami=False)
     assert update_commands(target.client("ssm"), fleet.faulted) == []
     # The image never ends by itself: deregister it, or the cleanup waits for it.
     ec2 = target.client("ec2")

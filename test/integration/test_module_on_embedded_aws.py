@@ -30,6 +30,7 @@ from automation_support import steps_by_name
 from embedded.seed_support import images_of, instance_state
 from integration.aws_target import Target
 from integration.deployment import Deployment
+from integration.instances import launch_windows, wait_for_state
 from integration.mailbox import Mailbox
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
@@ -145,8 +146,8 @@ def is_summary(message: dict[str, Any]) -> bool:
 
 
 def process_execution_id(start: dict[str, Any]) -> str | None:
-    """The rate-control execution Start started, once its StartProcess step has run."""
-    step = steps_by_name(start).get("StartProcess", {})
+    """The rate-control execution Start started, once its RunProcesses step has run."""
+    step = steps_by_name(start).get("RunProcesses", {})
     value = step.get("Outputs", {}).get("ExecutionId", [""])[0]
     return value if re.fullmatch(r"[0-9a-f-]{36}", value) else None
 
@@ -212,7 +213,7 @@ def failed_run(deployed, fleet, approved_run, mailbox, target):
         child = child_for(ssm, start_id, fleet.stopped)
         if child is None:
             return False
-        before = steps_by_name(child)["CreateImageBefore"]
+        before = steps_by_name(child)["CheckImageBefore"]
         assert before["StepStatus"] in ("Pending", "InProgress", "Success"), before
         if before["StepStatus"] != "Success":
             return False
@@ -277,7 +278,7 @@ def test_a_rejected_run_fails_at_its_approval_and_starts_nothing(rejected_run, d
     assert steps["PublishNotApproved"]["StepStatus"] == "Success"
     assert all(
         steps[name]["StepStatus"] == "Pending"
-        for name in ("StartProcess", "WaitForProcesses", "Summarize", "ReportFailure")
+        for name in ("RunProcesses", "Summarize", "ReportFailure")
     )
     assert run.rate_control is None and run.children == {}
 
@@ -310,7 +311,7 @@ def test_an_expired_approval_times_the_run_out_and_says_so_once(expired_run):
     steps = steps_by_name(run.start)
     assert steps["Approve"]["StepStatus"] == "TimedOut"
     assert steps["PublishNotApproved"]["StepStatus"] == "Success"
-    assert steps["StartProcess"]["StepStatus"] == "Pending"
+    assert steps["RunProcesses"]["StepStatus"] == "Pending"
     assert run.rate_control is None and changed == []
     others = [m for m in run.messages if not is_approval_request(m)]
     assert [m["Subject"] for m in others] == ["Windows Update not approved: nothing was started"]
@@ -436,8 +437,10 @@ def test_a_failed_after_ami_fails_that_instance_only_and_the_run(failed_run, fle
     failed = run.children[fleet.stopped]
     assert failed["AutomationExecutionStatus"] == "Failed"
     steps = steps_by_name(failed)
-    assert steps["CreateImageBefore"]["StepStatus"] == "Success"
-    assert steps["CreateImageAfter"]["StepStatus"] == "Failed"
+    assert steps["CheckImageBefore"]["StepStatus"] == "Success"
+    assert steps["CreateImageAfter"]["StepStatus"] == "Success"
+    assert steps["WaitForImageAfter"]["StepStatus"] == "Success"
+    assert steps["CheckImageAfter"]["StepStatus"] == "Failed"
     assert steps["PublishSuccess"]["StepStatus"] == "Pending"
     other = run.children[fleet.running]
     assert other["AutomationExecutionStatus"] == "Success", steps_by_name(other)
@@ -455,7 +458,7 @@ def test_a_failed_after_ami_sends_one_failure_message_naming_the_step_and_reason
     mine = [m for m in run.messages if failed_id in m["Message"]]
     assert len(mine) == 1, mine
     assert mine[0]["Subject"] == f"Windows Update failed for {fleet.stopped}"
-    assert "Failed step: CreateImageAfter" in mine[0]["Message"]
+    assert "Failed step: CheckImageAfter" in mine[0]["Message"]
     reason = re.search(r"^Reason: (.+)$", mine[0]["Message"], re.MULTILINE)
     assert reason and "failed" in reason.group(1).lower(), mine[0]["Message"]
     other_id = run.children[fleet.running]["AutomationExecutionId"]
@@ -486,15 +489,16 @@ def test_a_failed_after_ami_keeps_the_before_ami_and_restores_the_state(failed_r
 @pytest.mark.emulator_only(FAULTS)
 def test_a_failed_after_ami_is_noticed_at_once(failed_run, fleet):
     # The seed noticed a failed child only when aws:waitForAwsResourceProperty timed out
-    # (up to 3600 s). Here the failed image fails its step as soon as it is failed, and Start
-    # moves on as soon as the last per-instance run has ended.
+    # (up to 3600 s). Here the wait for the image ends as soon as it is failed, the check
+    # after it fails the run, and Start moves on as soon as the last per-instance run has
+    # ended.
     steps = steps_by_name(failed_run.children[fleet.stopped])
-    image_step = steps["CreateImageAfter"]
-    took = image_step["ExecutionEndTime"] - image_step["ExecutionStartTime"]
+    waited, checked = steps["WaitForImageAfter"], steps["CheckImageAfter"]
+    took = checked["ExecutionEndTime"] - waited["ExecutionStartTime"]
     assert took < timedelta(seconds=600), took
-    assert "failed" in image_step["FailureMessage"].lower(), image_step["FailureMessage"]
+    assert "failed" in checked["FailureMessage"].lower(), checked["FailureMessage"]
     last_child_end = max(c["ExecutionEndTime"] for c in failed_run.children.values())
-    waited = steps_by_name(failed_run.start)["WaitForProcesses"]
+    waited = steps_by_name(failed_run.start)["RunProcesses"]
     assert waited["ExecutionEndTime"] - last_child_end < timedelta(seconds=300)
 
 
@@ -529,7 +533,12 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(
     assert image["Name"] == f"{instance}_UpdateAfter_{image_run}"
     wanted = {"InstanceId": instance, "Phase": "UpdateAfter", "AutomationExecutionId": image_run}
     assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
-    snapshots = imaged["Outputs"]["TagImage.SnapshotIds"]
+    snapshots = [
+        m["Ebs"]["SnapshotId"]
+        for m in image["BlockDeviceMappings"]
+        if m.get("Ebs", {}).get("SnapshotId")
+    ]
+    assert snapshots
     for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
         assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
     scanned = execution(ssm, scan_run)
@@ -539,6 +548,40 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(
     assert scanned["Outputs"]["ParseUpdateResults.Installed"] == ["0"]
     assert scanned["Outputs"]["InstallUpdates.Status"] == ["Success"]
     assert instance_state(ec2, instance) == "running"
+
+
+def test_an_instance_neither_running_nor_stopped_fails_at_its_state_check_unimaged(
+    deployed, fleet, pipeline_runs_done, target, ledger, mailbox
+):
+    # One DescribeInstances reads the state; only a state the run cannot restore (here
+    # terminated) goes on to the assertion, which fails the run before any image.
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    profile = deployed.outputs["instance_profile_name"]
+    instance = launch_windows(
+        target, fleet.image, profile, {"WinUpdateTestStem": deployed.stem}, ledger
+    )
+    wait_for_state(target, [instance], "running")
+    ec2.terminate_instances(InstanceIds=[instance])
+    wait_for_state(target, [instance], "terminated")
+    run_id = ssm.start_automation_execution(
+        DocumentName=deployed.names["AutomationProcess"], Parameters={"InstanceId": [instance]}
+    )["AutomationExecutionId"]
+    wait_for_run(target, run_id)
+    run = execution(ssm, run_id)
+    steps = steps_by_name(run)
+    assert run["AutomationExecutionStatus"] == "Failed", steps
+    assert steps["GetInstanceState"]["Outputs"]["State"] == ["terminated"]
+    assert steps["AssertStateSupported"]["StepStatus"] == "Failed"
+    assert "terminated" in steps["AssertStateSupported"]["FailureMessage"]
+    assert steps["CreateImageBefore"]["StepStatus"] == "Pending"
+    assert images_of(ec2, instance) == []
+    mine = target.wait_until(
+        lambda: [m for m in mailbox.messages() if run_id in m["Message"]] or None,
+        target.timeouts.settle,
+        what=lambda: "no failure message for " + run_id,
+    )
+    assert len(mine) == 1, mine
+    assert "Failed step: AssertStateSupported" in mine[0]["Message"]
 
 
 # -- 1. rename and destroy (these change the deployment: last) --------------------------------

@@ -60,7 +60,7 @@ run "start_runs_the_prefixed_process" {
   assert {
     condition = one([
       for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.DocumentName
-      if step.name == "StartProcess"
+      if step.name == "RunProcesses"
     ]) == "ACME.Ops-AutomationProcess"
     error_message = "The Start runbook must start <prefix>AutomationProcess."
   }
@@ -106,8 +106,8 @@ run "ami_names_follow_the_seed_rule" {
 
   assert {
     condition = [
-      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.inputs.ImageName
-      if step.action == "aws:createImage"
+      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.inputs.Name
+      if try(step.inputs.Api, "") == "CreateImage"
       ] == [
       "{{InstanceId}}_UpdateBefore_{{automation:EXECUTION_ID}}",
       "{{InstanceId}}_UpdateAfter_{{automation:EXECUTION_ID}}",
@@ -115,7 +115,19 @@ run "ami_names_follow_the_seed_rule" {
     error_message = "AMIs must be named <InstanceId>_UpdateBefore|UpdateAfter_<execution id>, before first."
   }
   assert {
-    condition     = one([for step in yamldecode(output.rendered_documents["CreateImage"]).mainSteps : step.inputs.ImageName if step.action == "aws:createImage"]) == "{{InstanceId}}_{{AddImageName}}_{{automation:EXECUTION_ID}}"
+    condition = alltrue(flatten([
+      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : [
+        for spec in step.inputs.TagSpecifications : [for tag in spec.Tags : tag.Key] == ["InstanceId", "Phase", "AutomationExecutionId"]
+      ] if try(step.inputs.Api, "") == "CreateImage"
+      ])) && length(flatten([
+      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : [
+        for spec in step.inputs.TagSpecifications : spec.ResourceType
+      ] if try(step.inputs.Api, "") == "CreateImage"
+    ])) == 4
+    error_message = "Each AMI and its snapshots must be tagged InstanceId, Phase, AutomationExecutionId when they are created."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["CreateImage"]).mainSteps : step.inputs.Name if try(step.inputs.Api, "") == "CreateImage"]) == "{{InstanceId}}_{{AddImageName}}_{{automation:EXECUTION_ID}}"
     error_message = "CreateImage must name the AMI as the seed does."
   }
 }
@@ -125,10 +137,10 @@ run "no_update_before_the_before_image" {
 
   assert {
     condition = (
-      index([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.name], "CreateImageBefore")
+      index([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.name], "CheckImageBefore")
       < index([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.name], "InstallUpdates")
     )
-    error_message = "The before-AMI step must come before the update step."
+    error_message = "The check that the before-AMI is available must come before the update step."
   }
   assert {
     condition = alltrue([

@@ -129,13 +129,13 @@ run "window_fan_out_passes_what_start_process_passes" {
     maintenance_window = { enabled = true, fan_out = "window", require_approval = false, max_concurrency = "25%", max_errors = "0" }
   }
 
-  # The same parameter names as the Start runbook's StartProcess step, with the Start
+  # The same parameter names as the Start runbook's RunProcesses step, with the Start
   # runbook's defaults: a parameter added there must reach the window's task too.
   assert {
     condition = toset(keys(output.maintenance_window_task.parameters)) == toset(concat(["InstanceId"], keys(one([
-      for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.Parameters if step.name == "StartProcess"
+      for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
     ]))))
-    error_message = "The task must pass InstanceId and exactly the parameters StartProcess passes."
+    error_message = "The task must pass InstanceId and exactly the parameters RunProcesses passes."
   }
   assert {
     condition = alltrue([

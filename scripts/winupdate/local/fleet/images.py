@@ -7,6 +7,9 @@ snapshot ``pending`` and flip both to ``available``/``completed`` after
 ``Durations.image`` modelled seconds. Without ``NoReboot=true`` AWS shuts the
 instance down cleanly before the snapshot: the instance stays ``running`` and its
 agent is offline for ``Durations.reboot``.
+
+CreateImage's ``TagSpecifications`` tag the image and, with ``ResourceType: snapshot``,
+its snapshots, as AWS does; moto raises NotImplementedError for snapshot tags.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.amis import AmiBackend
 
 from ..dispatch import Call, after, probe
 
@@ -80,3 +84,32 @@ def _create_image(call: Call, status: int, body: bytes) -> None:
     fleet.image_created(
         call.account_id, call.region, image_id, call.params.get("InstanceId"), no_reboot
     )
+
+
+def _tag_snapshots_on_create() -> None:
+    if getattr(AmiBackend.create_image, "tags_snapshots", False):
+        return
+    moto_create_image = AmiBackend.create_image
+
+    def create_image(
+        self: Any,
+        instance_id: str,
+        name: str,
+        description: str,
+        tag_specifications: list[dict[str, Any]],
+    ) -> Any:
+        for_snapshots = [s for s in tag_specifications if s.get("ResourceType") == "snapshot"]
+        others = [s for s in tag_specifications if s.get("ResourceType") != "snapshot"]
+        image = moto_create_image(self, instance_id, name, description, tag_specifications=others)
+        snapshot = getattr(image, "ebs_snapshot", None)
+        for spec in for_snapshots:
+            for tag in spec.get("Tags", []):
+                if snapshot is not None:
+                    snapshot.add_tag(tag["Key"], tag["Value"])
+        return image
+
+    create_image.tags_snapshots = True  # type: ignore[attr-defined]
+    AmiBackend.create_image = create_image  # type: ignore[method-assign]
+
+
+_tag_snapshots_on_create()
