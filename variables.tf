@@ -145,8 +145,8 @@ variable "max_concurrency" {
   default     = "2"
 
   validation {
-    condition     = can(regex("^([1-9][0-9]*|[1-9][0-9]?%|100%)$", var.max_concurrency))
-    error_message = "max_concurrency must be a positive number (e.g. 2) or a percentage from 1% to 100%, as Automation rate control expects."
+    condition     = can(regex("^([1-9][0-9]{0,6}|[1-9][0-9]?%|100%)$", var.max_concurrency))
+    error_message = "max_concurrency must be a positive number of at most 7 digits (e.g. 2) or a percentage from 1% to 100%, as Automation rate control expects (no leading zeros)."
   }
 }
 
@@ -156,8 +156,8 @@ variable "max_errors" {
   default     = "1"
 
   validation {
-    condition     = can(regex("^([0-9]+|[0-9]{1,2}%|100%)$", var.max_errors))
-    error_message = "max_errors must be a number (e.g. 1) or a percentage from 0% to 100%, as Automation rate control expects."
+    condition     = can(regex("^([1-9][0-9]{0,6}|0|[1-9]?[0-9]%|100%)$", var.max_errors))
+    error_message = "max_errors must be a number of at most 7 digits (e.g. 1) or a percentage from 0% to 100%, as Automation rate control expects (no leading zeros)."
   }
 }
 
@@ -201,11 +201,11 @@ variable "maintenance_window" {
     error_message = "maintenance_window.duration must be 1-24 hours and cutoff 0 or more and less than duration, or no task could ever start."
   }
   validation {
-    condition     = var.maintenance_window.max_concurrency == null || can(regex("^([1-9][0-9]*|[1-9][0-9]?%|100%)$", coalesce(var.maintenance_window.max_concurrency, "1")))
+    condition     = var.maintenance_window.max_concurrency == null || can(regex("^([1-9][0-9]{0,6}|[1-9][0-9]?%|100%)$", coalesce(var.maintenance_window.max_concurrency, "1")))
     error_message = "maintenance_window.max_concurrency must be a positive number or a percentage from 1% to 100%."
   }
   validation {
-    condition     = var.maintenance_window.max_errors == null || can(regex("^([0-9]+|[0-9]{1,2}%|100%)$", coalesce(var.maintenance_window.max_errors, "0")))
+    condition     = var.maintenance_window.max_errors == null || can(regex("^([1-9][0-9]{0,6}|0|[1-9]?[0-9]%|100%)$", coalesce(var.maintenance_window.max_errors, "0")))
     error_message = "maintenance_window.max_errors must be a number or a percentage from 0% to 100%."
   }
 }

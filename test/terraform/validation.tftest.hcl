@@ -93,6 +93,34 @@ run "rejects_a_second_bad_value_per_variable" {
   ]
 }
 
+run "rejects_rate_control_values_aws_refuses" {
+  command = plan
+
+  # StartAutomationExecution's MaxConcurrency and MaxErrors: at most 7 characters, no
+  # leading zeros (botocore's ssm model patterns).
+  variables {
+    max_concurrency = "12345678"
+    max_errors      = "00"
+  }
+
+  expect_failures = [
+    var.max_concurrency,
+    var.max_errors,
+  ]
+}
+
+run "rejects_a_leading_zero_percentage_of_errors" {
+  command = plan
+
+  variables {
+    max_errors = "05%"
+  }
+
+  expect_failures = [
+    var.max_errors,
+  ]
+}
+
 run "rejects_maintenance_window_case_2" {
   command = plan
 
