@@ -8,6 +8,7 @@ the request count or with the size of the fleet.
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from typing import Any
 
@@ -24,6 +25,8 @@ def speed_up_moto() -> None:
     _tags_by_resource()
     _one_image_by_id()
     _images_by_tag_first()
+    _cache_attribute_keys()
+    _cache_xml_names()
 
 
 def _own_request_ids() -> None:
@@ -146,3 +149,206 @@ def _images_by_tag_first() -> None:
         return match_all(filters, objects)
 
     amis.generic_filter = generic_filter
+
+
+# Marks "no such attribute" in the descriptors below, apart from any value it could have.
+_ABSENT = object()
+# Where a shape keeps its descriptor token (with the parent it was taken under).
+_TOKEN = "_winupdate_picker_token"
+# Where a picker keeps its transformers' paths as last read.
+_TRANSFORMS = "_winupdate_transform_paths"
+
+
+def _cache_attribute_keys() -> None:
+    """moto's serializer finds each member of an answer by trying the spellings its alias
+    providers offer (six provider objects made, a dozen string tests and ``xform_name``
+    per member, per request); then it tests the member's path against every response
+    transformer of the service. The spellings depend only on the picker, the object's
+    class, the key and the shape, the transformer only on the path and the transformers'
+    paths, so remember them; values are still read and transformed every time.
+
+    ``moto_pick`` / ``moto_get_value`` keep moto's own for the tests."""
+    import moto.core.serialize as serialize
+    from moto.core.utils import MISSING, get_value
+
+    plain_pickers = (serialize.AttributePicker, serialize.XFormedAttributePicker)
+    # The providers whose answers depend on nothing but what the key below holds.
+    known_providers = frozenset(
+        {
+            serialize.ExplicitAlias,
+            serialize.NoAlias,
+            serialize.ModelAlias,
+            serialize.ShapePrefixAlias,
+            serialize.ClassPrefixAlias,
+            serialize.ShapeNameAlias,
+        }
+    )
+    moto_pick = serialize.AttributePicker.__call__
+    moto_get_value = serialize.ResponseSerializer.get_value
+    keys_by_lookup: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    tokens: dict[tuple[Any, ...], int] = {}
+    # The server answers on several threads: next() and setdefault() are each atomic, so
+    # two descriptors never share a token (``len(tokens)`` could).
+    next_token = itertools.count()
+    # Transformer paths in the dict's order -> {member path: the transformer path it takes}.
+    transform_paths: dict[tuple[str, ...], dict[str, str | None]] = {}
+
+    def shape_token(shape: Any) -> int | None:
+        """What the providers read of a shape, as a small int: its name, type and
+        serialized name, and its parent's type, name and member names. moto sets
+        ``parent`` as it walks, so the token is kept with the parent it was taken under.
+        None: the shape is none of the usual, so nothing is cached for it."""
+        parent = getattr(shape, "parent", _ABSENT)
+        memo = getattr(shape, _TOKEN, None)
+        if memo is not None and memo[0] is parent:
+            return memo[1]
+        try:
+            if parent is _ABSENT:
+                of_parent: tuple[Any, ...] = (_ABSENT,)
+            else:
+                members = getattr(parent, "members", _ABSENT)
+                of_parent = (
+                    getattr(parent, "type_name", _ABSENT),
+                    getattr(parent, "name", _ABSENT),
+                    _ABSENT if members is _ABSENT else tuple(members),
+                )
+            described = (
+                shape.name,
+                shape.type_name,
+                shape.serialization.get("name", _ABSENT),
+                of_parent,
+            )
+            token = tokens.setdefault(described, next(next_token))
+            setattr(shape, _TOKEN, (parent, token))
+        except Exception:  # an unusual shape: moto's own way decides
+            return None
+        return token
+
+    def possible_keys(
+        picker: Any, obj: Any, key: str, shape: Any, service: Any, context: Any
+    ) -> tuple[str, ...]:
+        providers = tuple(picker.alias_providers)
+        cls = obj.__class__
+        cacheable = (
+            type(picker) in plain_pickers
+            and known_providers.issuperset(providers)
+            and cls is type(obj)
+            # ExplicitAlias reads obj.Meta: only a class's own Meta is the class's answer.
+            and getattr(obj, "Meta", None) is getattr(cls, "Meta", None)
+        )
+        token = None
+        if cacheable and shape is not None:
+            token = shape_token(shape)
+            cacheable = token is not None
+        if not cacheable:
+            return tuple(picker.get_possible_keys(context()))
+        lookup = (type(picker), providers, service, cls, key, token)
+        keys = keys_by_lookup.get(lookup)
+        if keys is None:
+            keys = keys_by_lookup[lookup] = tuple(picker.get_possible_keys(context()))
+        return keys
+
+    def transform_path(picker: Any, transformers: dict[str, Any], key_path: str) -> str | None:
+        """The first transformer path ``key_path`` ends with, as moto's loop finds it.
+        The dict's paths are read again when it grows (moto's responses add to their
+        class's dict as they answer); the transformers themselves are read every time."""
+        memo = picker.__dict__.get(_TRANSFORMS)
+        if memo is None or memo[0] is not transformers or memo[1] != len(transformers):
+            paths = tuple(transformers)
+            memo = (transformers, len(paths), transform_paths.setdefault(paths, {}))
+            picker.__dict__[_TRANSFORMS] = memo
+        found = memo[2]
+        if key_path not in found:
+            found[key_path] = next((p for p in transformers if key_path.endswith(p)), None)
+        return found[key_path]
+
+    def pick(
+        picker: Any, obj: Any, key: str, shape: Any, service: Any, key_path: Any, context: Any
+    ) -> Any:
+        keys = possible_keys(picker, obj, key, shape, service, context)
+        value = MISSING
+        if not hasattr(obj, "__getitem__"):
+            # moto's get_value, unrolled: most keys are tried on an object that has none.
+            for possible_key in keys:
+                if "." in possible_key:
+                    value = get_value(obj, possible_key, MISSING)
+                else:
+                    value = getattr(obj, possible_key, MISSING)
+                if value is not MISSING:
+                    break
+        else:
+            for possible_key in keys:
+                value = get_value(obj, possible_key, MISSING)
+                if value is not MISSING:
+                    break
+        if value is MISSING:
+            value = None
+        transformers = picker.response_transformers
+        if transformers:
+            path = transform_path(picker, transformers, f"{key_path()}.{key}")
+            if path is not None:
+                transform = transformers.get(path)
+                if transform is None:  # gone since the paths were read: moto's own loop
+                    return moto_pick(picker, context())
+                value = transform(value)
+        return value
+
+    def pick_with_context(self: Any, context: Any) -> Any:
+        service = context.service_model
+        return pick(
+            self,
+            context.obj,
+            context.key,
+            context.shape,
+            None if service is None else service.service_name,
+            lambda: context.key_path,
+            lambda: context,
+        )
+
+    def serializer_get_value(self: Any, value: Any, key: str, shape: Any) -> Any:
+        picker = self._value_picker
+        if type(picker).__call__ is not pick_with_context:
+            return moto_get_value(self, value, key, shape)
+
+        def key_path() -> str:
+            return ".".join(self.path)
+
+        def context() -> Any:
+            return serialize.AttributePickerContext(
+                obj=value,
+                key=key,
+                shape=shape,
+                operation_model=self.operation_model,
+                service_model=self.operation_model.service_model,
+                key_path=key_path(),
+            )
+
+        service = self.operation_model.service_model.service_name
+        return pick(picker, value, key, shape, service, key_path, context)
+
+    serialize.AttributePicker.__call__ = pick_with_context
+    serialize.ResponseSerializer.get_value = serializer_get_value
+    _cache_attribute_keys.moto_pick = moto_pick  # type: ignore[attr-defined]
+    _cache_attribute_keys.moto_get_value = moto_get_value  # type: ignore[attr-defined]
+
+
+def _cache_xml_names() -> None:
+    """xmltodict checks every element name of every answer character by character; a
+    name that passed once passes again (the check reads nothing but the name)."""
+    import xmltodict
+
+    moto_check = getattr(xmltodict, "_validate_name", None)
+    if moto_check is None:
+        return
+    passed: set[str] = set()
+
+    def validate_name(value: Any, kind: str) -> None:
+        if value.__class__ is str and value in passed:
+            return
+        moto_check(value, kind)
+        # Names come from the service models; the bound only guards against data-made ones.
+        if value.__class__ is str and len(passed) < 10_000:
+            passed.add(value)
+
+    xmltodict._validate_name = validate_name
+    _cache_xml_names.moto_check = moto_check  # type: ignore[attr-defined]

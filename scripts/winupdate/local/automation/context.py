@@ -76,14 +76,40 @@ class ActionResult:
     next_step: str | None = None  # aws:branch's choice
 
 
+class KeptAnswer:
+    """A poll's answer kept to be given again: each copy is a new object (the step may
+    change what it is given). Kept as JSON text, which ``json.loads`` turns into a copy
+    several times faster than ``copy.deepcopy`` (a reused poll's main cost). Answers are
+    ``jsonable``'s plain dicts, lists and scalars, which JSON gives back as they were; one
+    it would not give back equal (a key that is not a string, a tuple, NaN, an object)
+    is deep-copied instead."""
+
+    __slots__ = ("_answer", "_text")
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self._text: str | None = None
+        self._answer: dict[str, Any] | None = None
+        try:
+            text = json.dumps(answer)
+            if json.loads(text) == answer:
+                self._text = text
+        except (TypeError, ValueError, RecursionError):
+            pass
+        if self._text is None:
+            self._answer = copy.deepcopy(answer)
+
+    def copy(self) -> dict[str, Any]:
+        if self._text is not None:
+            return json.loads(self._text)
+        return copy.deepcopy(self._answer)
+
+
 class StepContext:
     def __init__(self, service: AutomationService, execution: Execution, record: StepRecord):
         self.service = service
         self.execution = execution
         self.record = record
         self.clock = service.aws.clock
-        # The last poll of this step: (what was read, its fingerprint, its answer).
-        self._last_poll: tuple[Any, Any, dict[str, Any]] | None = None
 
     @property
     def region(self) -> str:
@@ -98,7 +124,39 @@ class StepContext:
         backoff within the account's throttling retry time limit
         (automation-throttling-retry: every action but aws:executeScript), after which the
         step fails and ``maxAttempts`` takes over.
+
+        With ``reuse_unchanged_polls`` (virtual time), a read whose fingerprint (what its
+        answer depends on) equals the one taken at this execution's last identical read is
+        given that read's answer: AWS would have made the call, so it is counted, but the
+        request is not made. A waiter's polls are such reads, and so is a check right after
+        a wait. Everything else (timing, outputs, faults, which are never skipped) is as if
+        it had been; ``test_reused_polls_change_nothing`` holds us to it.
         """
+        aws = self.service.aws
+        if not aws.reuse_unchanged_polls:
+            return (yield from self._request(service, api, params))
+        read = (self.region, service, api, json.dumps(params, sort_keys=True, default=str))
+        before = fingerprint(aws, service, api, self.region, params)
+        if before is None:  # not a read, or one that cannot be told unchanged
+            return (yield from self._request(service, api, params))
+        kept = self.execution.kept_reads.get(read)
+        if kept is not None and kept[0] == before:
+            with self.service.lock:
+                self.execution.api_calls += 1
+            return kept[1].copy()
+        response = yield from self._request(service, api, params)
+        after = fingerprint(aws, service, api, self.region, params)
+        if after == before:
+            self.execution.kept_reads[read] = (after, KeptAnswer(response))
+        else:
+            # Something changed while the call was answered: whether the answer shows it
+            # is unknown, so the next identical read is a real call.
+            self.execution.kept_reads.pop(read, None)
+        return response
+
+    def _request(
+        self, service: str, api: str, params: dict[str, Any]
+    ) -> Generator[Wait, None, dict[str, Any]]:
         client = self.service.aws.client(service, self.region)
         if api not in client.meta.service_model.operation_names:
             raise StepFailed(f"{service} has no API named {api}.", failure_type="InputValidation")
@@ -128,34 +186,6 @@ class StepContext:
                 self.service.aws.calling.execution_id = None
             response.pop("ResponseMetadata", None)
             return jsonable(response)
-
-    def poll(
-        self, service: str, api: str, params: dict[str, Any]
-    ) -> Generator[Wait, None, dict[str, Any]]:
-        """``call`` for a read the step repeats until something changes.
-
-        With ``reuse_unchanged_polls`` (virtual time), when the fingerprint of what the read
-        depends on equals the one taken at this step's last poll of the same read, the
-        answer is that poll's: AWS would have made the call, so it is counted, but the
-        request is not made. Everything else (timing, outputs, faults, which are never
-        skipped) is as if it had been; ``test_reused_polls_change_nothing`` holds us to it.
-        """
-        aws = self.service.aws
-        if not aws.reuse_unchanged_polls:
-            return (yield from self.call(service, api, params))
-        read = (service, api, json.dumps(params, sort_keys=True, default=str))
-        before = fingerprint(aws, service, api, self.region, params)
-        last = self._last_poll
-        if last is not None and before is not None and last[0] == read and last[1] == before:
-            with self.service.lock:
-                self.execution.api_calls += 1
-            return copy.deepcopy(last[2])
-        response = yield from self.call(service, api, params)
-        after = fingerprint(aws, service, api, self.region, params)
-        # Something changed while the call was answered: whether the answer shows it is
-        # unknown, so the next poll is a real call.
-        self._last_poll = (read, after, copy.deepcopy(response)) if after == before else None
-        return response
 
     def take_signals(self) -> list[dict[str, Any]]:
         with self.service.lock:

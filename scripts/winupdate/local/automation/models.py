@@ -116,6 +116,9 @@ class Execution:
     running_since: float | None = None  # left the Pending queue and began to run
     current_step: str | None = None
     current_action: str | None = None
+    # Virtual time: (region, service, api, params) -> (fingerprint, answer) of its last read
+    # (StepContext.call); dropped when the execution ends.
+    kept_reads: dict[tuple[str, ...], tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def is_terminal(self) -> bool:

@@ -76,6 +76,7 @@ def run_execution(svc: AutomationService, ex: Execution) -> Runner:
     else:
         final, message = Status.SUCCESS, None
     ex.outputs = _execution_outputs(ex)
+    ex.kept_reads.clear()
     svc.finish(ex, final, message)
 
 

@@ -32,7 +32,7 @@ class WaitForAwsResourceProperty(Action):
         service, api, params = api_request(inputs, "PropertySelector", "DesiredValues")
         desired = as_list(inputs["DesiredValues"])
         while True:
-            response = yield from self.ctx.poll(service, api, params)
+            response = yield from self.ctx.call(service, api, params)
             ok, _ = property_matches(response, str(inputs["PropertySelector"]), desired)
             if ok:
                 return ActionResult(response=response)

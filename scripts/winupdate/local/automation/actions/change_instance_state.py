@@ -35,7 +35,7 @@ class ChangeInstanceState(Action):
                 params["AdditionalInfo"] = str(inputs["AdditionalInfo"])
             yield from self.ctx.call("ec2", api, params)
         while True:
-            response = yield from self.ctx.poll("ec2", "DescribeInstances", {"InstanceIds": ids})
+            response = yield from self.ctx.call("ec2", "DescribeInstances", {"InstanceIds": ids})
             states = [i["State"]["Name"] for r in response["Reservations"] for i in r["Instances"]]
             if states and all(s == desired for s in states):
                 return ActionResult()

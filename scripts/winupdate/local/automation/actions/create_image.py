@@ -25,7 +25,7 @@ class CreateImage(Action):
         image_id = (yield from self.ctx.call("ec2", "CreateImage", params))["ImageId"]
         self.ctx.record.outputs["ImageId"] = [image_id]
         while True:
-            images = (yield from self.ctx.poll("ec2", "DescribeImages", {"ImageIds": [image_id]}))[
+            images = (yield from self.ctx.call("ec2", "DescribeImages", {"ImageIds": [image_id]}))[
                 "Images"
             ]
             state = images[0]["State"] if images else "unknown"

@@ -50,7 +50,7 @@ class RunCommand(Action):
         self.ctx.record.outputs["CommandId"] = [command_id]
         while True:
             yield POLL_SECONDS
-            listed = (yield from self.ctx.poll("ssm", "ListCommands", {"CommandId": command_id}))[
+            listed = (yield from self.ctx.call("ssm", "ListCommands", {"CommandId": command_id}))[
                 "Commands"
             ]
             status = listed[0]["Status"] if listed else "Pending"
