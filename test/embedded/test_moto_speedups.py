@@ -69,6 +69,63 @@ def test_one_image_by_id_is_what_moto_s_scan_finds_with_its_errors(client):
         assert caught.value.response["Error"]["Code"] == code
 
 
+def test_the_image_id_filter_alone_finds_what_moto_s_scan_finds(client):
+    ec2, ssm = client("ec2"), client("ssm")
+    public = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]
+    instance_id = ec2.run_instances(ImageId=public, MinCount=1, MaxCount=1)["Instances"][0][
+        "InstanceId"
+    ]
+    made = ec2.create_image(InstanceId=instance_id, Name="speedups-filter")["ImageId"]
+    gone = ec2.create_image(InstanceId=instance_id, Name="speedups-filter-gone")["ImageId"]
+    ec2.deregister_image(ImageId=gone)
+    backend = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    scan = AmiBackend.describe_images.__wrapped_scan__
+    for value in (
+        made,
+        public,
+        gone,
+        [made],
+        "ami-00000000000000000",
+        f"{made[:-2]}*",
+        [made, public],
+    ):
+        filters = {"image-id": value}
+        assert backend.describe_images(filters=filters) == scan(backend, filters=filters), value
+
+
+def test_an_instance_by_id_is_what_moto_s_scan_finds_as_instances_come_and_go(client):
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models.instances import InstanceBackend
+
+    ec2, ssm = client("ec2"), client("ssm")
+    image = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]
+    backend = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    scan = InstanceBackend.get_instance.__wrapped_scan__
+    first = [
+        i["InstanceId"]
+        for i in ec2.run_instances(ImageId=image, MinCount=2, MaxCount=2)["Instances"]
+    ]
+    for instance_id in first:
+        assert backend.get_instance(instance_id) is scan(backend, instance_id)
+    later = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    assert backend.get_instance(later) is scan(backend, later)  # not in the index made before
+    ec2.terminate_instances(InstanceIds=[first[0]])
+    assert backend.get_instance(first[0]) is scan(backend, first[0])  # terminated: still listed
+    reservation_id = next(
+        r
+        for r, res in backend.reservations.items()
+        if res.instances and res.instances[0].id == later
+    )
+    dropped = backend.reservations.pop(reservation_id)
+    try:
+        for get in (backend.get_instance, lambda i: scan(backend, i)):
+            with pytest.raises(InvalidInstanceIdError):
+                get(later)
+    finally:
+        backend.reservations[reservation_id] = dropped
+    assert backend.get_instance(later) is scan(backend, later)
+
+
 def test_images_filtered_by_tag_are_those_moto_s_filter_finds(client):
     ec2, ssm = client("ec2"), client("ssm")
     public = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]

@@ -102,9 +102,9 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
     approver = "arn:aws:iam::123456789012:user/bench-approver"
     design.install(ssm, topic, approver)
 
-    instance_ids = _launch(ec2, ssm, bench.instances)
-    instances = set(instance_ids)
     fleet = aws.service("fleet")
+    instance_ids = _launch(ec2, ssm, fleet, bench.instances)
+    instances = set(instance_ids)
     selection = Selection.from_parameters(design.install_parameters())
     per_instance = {
         instance_id: ideal_instance_seconds(
@@ -254,7 +254,7 @@ def _window_execution(ssm: Any, window_execution_id: str) -> dict[str, Any]:
     return window
 
 
-def _launch(ec2: Any, ssm: Any, count: int) -> list[str]:
+def _launch(ec2: Any, ssm: Any, fleet: Any, count: int) -> list[str]:
     """``count`` tagged Windows instances, running, their agents Online."""
     image = ssm.get_parameter(
         Name="/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
@@ -272,17 +272,17 @@ def _launch(ec2: Any, ssm: Any, count: int) -> list[str]:
             ],
         )
         ids.extend(i["InstanceId"] for i in reservation["Instances"])
-    pages = ssm.get_paginator("describe_instance_information")
+    # The fleet model itself, not DescribeInstanceInformation: in virtual time the clock
+    # moves only while no request is being answered, so polling the API for the agents
+    # would hold back the very registrations it waits for. (The tick adopts the new
+    # instances, as any request would.)
     while True:
-        online = {
-            info["InstanceId"]
-            for page in pages.paginate()
-            for info in page["InstanceInformationList"]
-            if info["PingStatus"] == "Online"
-        }
-        if set(ids) <= online:
+        fleet.tick()
+        with fleet.lock:
+            hosts = [fleet.hosts.get(instance_id) for instance_id in ids]
+        if all(host is not None and host.online for host in hosts):
             return ids
-        time.sleep(0.02)
+        time.sleep(0.01)
 
 
 def _wait(aws: EmbeddedAws, service: Any, started_at: float, busy: Any) -> bool:

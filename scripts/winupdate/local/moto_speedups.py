@@ -24,6 +24,7 @@ def speed_up_moto() -> None:
     _cache_method_names()
     _tags_by_resource()
     _one_image_by_id()
+    _one_instance_by_id()
     _images_by_tag_first()
     _cache_attribute_keys()
     _cache_xml_names()
@@ -101,6 +102,12 @@ def _one_image_by_id() -> None:
         exec_users: Any = None,
         owners: Any = None,
     ) -> list[Any]:
+        if not ami_ids and not exec_users and not owners:
+            # Every instance moto launches looks its image up by this filter alone.
+            ami_id = _one_exact(filters, "image-id")
+            if ami_id is not None:
+                image = self.amis.get(ami_id)
+                return [image] if image is not None else []
         if not ami_ids or len(ami_ids) != 1:
             return scan(self, ami_ids, filters, exec_users, owners)
         (ami_id,) = ami_ids
@@ -117,6 +124,47 @@ def _one_image_by_id() -> None:
 
 # Characters that make a filter value a pattern (fnmatch), not one exact value.
 _PATTERN = frozenset("*?[")
+
+
+def _one_exact(filters: Any, name: str) -> str | None:
+    """The one exact value of ``filters`` when it holds only the filter ``name``."""
+    if not isinstance(filters, dict) or list(filters) != [name]:
+        return None
+    value = filters[name]
+    if isinstance(value, list):
+        if len(value) != 1:
+            return None
+        value = value[0]
+    if not isinstance(value, str) or _PATTERN & set(value):
+        return None
+    return value
+
+
+def _one_instance_by_id() -> None:
+    """An instance by id (CreateImage, StartInstances, every instance a call names): moto
+    looks at every instance of the region. Keep an index, checked on use: the instance must
+    still be in the reservation it was found in, else the index is made again."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+    from moto.ec2.models.instances import InstanceBackend
+
+    def get_instance(self: Any, instance_id: str) -> Any:
+        for attempt in range(2):
+            index = self.__dict__.get("_instance_index")
+            if index is None or attempt:
+                index = self.__dict__["_instance_index"] = {
+                    instance.id: (reservation_id, instance)
+                    for reservation_id, reservation in list(self.reservations.items())
+                    for instance in reservation.instances
+                }
+            found = index.get(instance_id)
+            if found is not None:
+                reservation = self.reservations.get(found[0])
+                if reservation is not None and found[1] in reservation.instances:
+                    return found[1]
+        raise InvalidInstanceIdError(instance_id)
+
+    get_instance.__wrapped_scan__ = InstanceBackend.get_instance  # type: ignore[attr-defined]
+    InstanceBackend.get_instance = get_instance  # type: ignore[method-assign]
 
 
 def _images_by_tag_first() -> None:
