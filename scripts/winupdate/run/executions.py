@@ -68,11 +68,17 @@ def describe_executions(aws: Aws, filters: list[dict[str, Any]]) -> list[dict[st
 
 
 def is_rate_control_parent(execution: dict[str, Any]) -> bool:
-    return bool(
+    """The parent of a rate-controlled run: it has targets. A per-instance run it starts has
+    a parent and its one Target; the parent itself may have a parent too (the Start
+    runbook's aws:executeAutomation step), but no Target."""
+    has_targets = bool(
         execution.get("TargetParameterName")
         or execution.get("Targets")
         or execution.get("TargetMaps")
-    ) and not execution.get("ParentAutomationExecutionId")
+    )
+    return has_targets and not (
+        execution.get("ParentAutomationExecutionId") and execution.get("Target")
+    )
 
 
 def output_execution_ids(step: dict[str, Any]) -> list[str]:

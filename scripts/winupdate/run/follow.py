@@ -113,7 +113,7 @@ def take_snapshot(aws: Aws, execution_id: str, discovery: Discovery) -> RunSnaps
     """
     root = get_execution(aws, execution_id)
     snapshot = RunSnapshot(start=root, now=_newest(root, datetime.now(UTC)))
-    if root.get("ParentAutomationExecutionId"):
+    if root.get("ParentAutomationExecutionId") and not is_rate_control_parent(root):
         # One per-instance execution of a rate-controlled run: it is its own single row.
         snapshot.instances.append(_progress(root, None))
         return snapshot
