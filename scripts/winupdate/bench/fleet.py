@@ -289,15 +289,18 @@ def _wait(aws: EmbeddedAws, service: Any, started_at: float, busy: Any) -> bool:
     """Until every execution has ended and ``busy()`` (what starts them) is not; True when
     the horizon passed first (deadlock)."""
     while True:
+        # Looked at outside the service's lock and only now and then: every look at a
+        # thousand executions is time the engine thread, which does the work, waits for.
         with service.lock:
-            active = [ex for ex in service.executions.values() if str(ex.status) in ACTIVE]
+            executions = list(service.executions.values())
+        active = [ex for ex in executions if str(ex.status) in ACTIVE]
         if not active and not busy():
             return False
         if aws.clock.now() - started_at > HORIZON_SECONDS:
             for ex in active:
                 service.request_cancel(ex)
             return True
-        time.sleep(0.05)
+        time.sleep(0.25)
 
 
 def _draw(session: Any, endpoint: str, parent_id: str, out: Path) -> Path:
