@@ -202,11 +202,11 @@ variable "maintenance_window" {
   }
   validation {
     condition     = var.maintenance_window.max_concurrency == null || can(regex("^([1-9][0-9]{0,6}|[1-9][0-9]?%|100%)$", coalesce(var.maintenance_window.max_concurrency, "1")))
-    error_message = "maintenance_window.max_concurrency must be a positive number or a percentage from 1% to 100%."
+    error_message = "maintenance_window.max_concurrency must be a positive number of at most 7 digits or a percentage from 1% to 100% (no leading zeros)."
   }
   validation {
     condition     = var.maintenance_window.max_errors == null || can(regex("^([1-9][0-9]{0,6}|0|[1-9]?[0-9]%|100%)$", coalesce(var.maintenance_window.max_errors, "0")))
-    error_message = "maintenance_window.max_errors must be a number or a percentage from 0% to 100%."
+    error_message = "maintenance_window.max_errors must be a number of at most 7 digits or a percentage from 0% to 100% (no leading zeros)."
   }
 }
 

@@ -1,5 +1,5 @@
 """`winupdate bench fleet` in processes of its own: a poll of a resource that has not changed
-reuses its last answer in virtual time (``StepContext.poll``) and the run is exactly the one
+reuses its last answer in virtual time (``StepContext.call``) and the run is exactly the one
 in which every poll is a request; and the two fan-outs, rate control against a maintenance
 window."""
 

@@ -9,6 +9,7 @@ own) still go over HTTP.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -76,6 +77,69 @@ def test_a_script_s_calls_are_answered_without_http_and_as_http_would_answer(cli
     assert answers["relayed"] == answers["direct"]
     assert answers["relayed"]["Parameter"]["Value"] == "relayed"
     assert over_http() == 1  # only the script's own session's call
+
+
+REQUEST_ID = """
+import boto3
+
+
+def handler(events, context):
+    # An answer of ours (not moto's): its header is spelled x-amzn-RequestId.
+    got = boto3.client("ssm").describe_instance_information(MaxResults=5)
+    return {"request_id": got["ResponseMetadata"].get("RequestId", "")}
+"""
+
+
+def test_a_relayed_answer_s_headers_are_read_whatever_their_case(client):
+    assert result(run(client("ssm"), REQUEST_ID))["request_id"]
+
+
+LEFT_BEHIND = """
+import sys
+import threading
+import time
+
+import boto3
+
+
+def handler(events, context):
+    ssm = boto3.client("ssm")
+    seen = sys.modules.setdefault("relay_left_behind", type(sys)("relay_left_behind"))
+    seen.calls = []
+
+    def late():
+        time.sleep(0.2)  # the script has answered by now; no next request yet
+        try:
+            ssm.describe_parameters()
+            seen.calls.append("answered")
+        except Exception as err:
+            seen.calls.append(type(err).__name__)
+
+    threading.Thread(target=late, daemon=True).start()
+    return {}
+"""
+
+LATE_CALLS = """
+import sys
+
+
+def handler(events, context):
+    return {"calls": sys.modules["relay_left_behind"].calls}
+"""
+
+
+def test_a_call_from_a_thread_a_script_left_behind_corrupts_nothing(client):
+    # The thread's call is refused between the script's answer and the next request (see
+    # test_script_worker_relay), or made during the next script, in order with its calls.
+    ssm = client("ssm")
+    run(ssm, LEFT_BEHIND)
+    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while not (calls := result(run(ssm, LATE_CALLS))["calls"]):
+        assert time.monotonic() < deadline, "the late call never ended"
+    assert calls in (["answered"], ["ConnectionClosedError"])
+    again = result(run(ssm, SAME_ANSWERS, {"Name": parameter_name()}))
+    assert again["relayed"]["Parameter"]["Value"] == "relayed"
 
 
 COUNTED = """

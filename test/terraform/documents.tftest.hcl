@@ -115,15 +115,15 @@ run "ami_names_follow_the_seed_rule" {
     error_message = "AMIs must be named <InstanceId>_UpdateBefore|UpdateAfter_<execution id>, before first."
   }
   assert {
-    condition = alltrue(flatten([
+    condition = [
       for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : [
-        for spec in step.inputs.TagSpecifications : [for tag in spec.Tags : tag.Key] == ["InstanceId", "Phase", "AutomationExecutionId"]
+        for spec in step.inputs.TagSpecifications : [spec.ResourceType, { for tag in spec.Tags : tag.Key => tag.Value }]
       ] if try(step.inputs.Api, "") == "CreateImage"
-      ])) && length(flatten([
-      for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : [
-        for spec in step.inputs.TagSpecifications : spec.ResourceType
-      ] if try(step.inputs.Api, "") == "CreateImage"
-    ])) == 4
+      ] == [
+      for phase in ["UpdateBefore", "UpdateAfter"] : [
+        for kind in ["image", "snapshot"] : [kind, { InstanceId = "{{InstanceId}}", Phase = phase, AutomationExecutionId = "{{automation:EXECUTION_ID}}" }]
+      ]
+    ]
     error_message = "Each AMI and its snapshots must be tagged InstanceId, Phase, AutomationExecutionId when they are created."
   }
   assert {

@@ -46,3 +46,16 @@ def test_an_app_that_raises_answers_a_500_the_caller_sees_as_an_aws_error(capsys
         _client(app).list_buckets()
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
     assert "NotImplementedError" in capsys.readouterr().err
+
+
+def test_response_headers_are_read_whatever_their_case_as_over_http():
+    # botocore looks headers up in lower case; urllib3 gives it a case-insensitive dict.
+    def app(environ, start_response):
+        start_response(
+            "200 OK", [("Content-Type", "application/xml"), ("X-Amzn-RequestId", "req-123")]
+        )
+        return [b"<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>"]
+
+    answer = _client(app).list_buckets()
+    assert answer["ResponseMetadata"]["RequestId"] == "req-123"
+    assert answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == "req-123"

@@ -117,3 +117,30 @@ def test_a_worker_killed_while_its_call_is_answered_ends_quietly(workers, thread
     assert not [t for t in threading.enumerate() if t.name == f"script-worker-{worker.process.pid}"]
     assert worker.poll() == {"ok": False, "error": "the script process exited (-9)"}
     assert thread_errors == []
+
+
+def test_no_call_is_relayed_between_a_script_s_answer_and_the_next_request():
+    # Such a call (a thread a script left running) would read the parent's next request
+    # as its reply; it fails instead. During a script calls go out in order.
+    import io
+
+    from botocore.awsrequest import AWSRequest
+    from botocore.exceptions import ConnectionClosedError
+
+    from winupdate.local.automation.script_workers import _Pipes
+
+    reply = b'{"status": 200, "headers": {"X-Amzn-RequestId": "r"}, "body": ""}\n'
+    requests = io.StringIO('{"script": "..."}\n' + reply.decode())
+    answers = io.StringIO()
+    pipes = _Pipes(requests, answers, ENDPOINT)
+    call = AWSRequest(method="POST", url=ENDPOINT + "/", data=b"Action=GetCallerIdentity")
+    with pytest.raises(ConnectionClosedError):
+        pipes.relay(call.prepare())  # before any request
+    assert answers.getvalue() == ""
+    assert pipes.receive() == '{"script": "..."}\n'
+    answered = pipes.relay(call.prepare())
+    assert answered.status_code == 200 and answered.headers["x-amzn-requestid"] == "r"
+    pipes.answer('{"ok": true}')
+    with pytest.raises(ConnectionClosedError):
+        pipes.relay(call.prepare())  # after the answer
+    assert answers.getvalue().count("\n") == 2  # the one call and the answer

@@ -116,7 +116,7 @@ def fingerprint(aws: EmbeddedAws, service: str, name: str, region: str, params: 
     that would act on the call, an ``@after`` hook, or a call that would fail.
 
     A poller in virtual time compares this with the value it took at its last real call
-    and reuses that answer when they are equal (``StepContext.poll``).
+    and reuses that answer when they are equal (``StepContext.call``).
     """
     key = (service, name)
     if not name.startswith(READ_PREFIXES) or key in _AFTER:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
 from werkzeug.exceptions import InternalServerError
 
 WsgiApp = Callable[[dict[str, Any], Callable], Any]
@@ -115,6 +115,7 @@ def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
         if isinstance(body, str):
             body = body.encode("utf-8")
         status, headers, data = answer(app, request.method, request.url, request.headers, body)
-        return AWSResponse(request.url, status, headers, _Raw(data))
+        # Case-insensitive, as urllib3's are: botocore looks for x-amzn-requestid.
+        return AWSResponse(request.url, status, HeadersDict(headers), _Raw(data))
 
     return send

@@ -167,7 +167,9 @@ class Discovery:
             for e in sorted(candidates, key=lambda e: e["ExecutionStartTime"])
             if e["DocumentName"] == document
             and e["AutomationExecutionId"] != own_id
-            and not e.get("ParentAutomationExecutionId")
+            # Started by the step: with no parent (StartAutomationExecution), or with this
+            # execution as its parent (aws:executeAutomation).
+            and e.get("ParentAutomationExecutionId") in (None, own_id)
             and (ended is None or e["ExecutionStartTime"] <= ended + SLACK)
         ]
 

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import boto3
 import boto3.session
 import botocore.session
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
 from botocore.exceptions import ConnectionClosedError
 
 # A cached client is handed out again only while these are what they were when it was made;
@@ -131,7 +131,9 @@ class _Pipes:
 
     One lock over both directions: a call's line out and its reply in are one exchange
     that threads of a script must not interleave; and a thread a script left running
-    must not read the next request as its reply, nor write into the middle of an answer.
+    must not write into the middle of an answer. Between a script's answer and the next
+    request no call is relayed at all (such a thread's call fails): the parent may send
+    the next request meanwhile, and the thread would read it as its reply.
     """
 
     def __init__(self, requests: Any, answers: Any, endpoint: str | None) -> None:
@@ -139,14 +141,18 @@ class _Pipes:
         self._answers = answers
         self._lock = threading.Lock()
         self._target = _host_and_port(endpoint) if endpoint else None
+        self._running = False  # a script is running: its calls may be relayed
 
     def receive(self) -> str:
         """The next request line ("" once the parent has closed the pipe)."""
         with self._lock:
-            return self._requests.readline()
+            line = self._requests.readline()
+            self._running = bool(line)
+            return line
 
     def answer(self, text: str) -> None:
         with self._lock:
+            self._running = False
             self._answers.write(text + "\n")
             self._answers.flush()
 
@@ -172,6 +178,9 @@ class _Pipes:
         }
         line = json.dumps({"call": call}) + "\n"
         with self._lock:
+            if not self._running:
+                # A thread its script left behind, calling after the script's answer.
+                raise ConnectionClosedError(endpoint_url=request.url)
             self._answers.write(line)
             self._answers.flush()
             reply = self._requests.readline()
@@ -182,7 +191,8 @@ class _Pipes:
         return AWSResponse(
             request.url,
             answered["status"],
-            answered["headers"],
+            # Case-insensitive, as urllib3's are: botocore looks for x-amzn-requestid.
+            HeadersDict(answered["headers"]),
             _Raw(base64.b64decode(answered["body"])),
         )
 
