@@ -16,8 +16,10 @@ locals {
 resource "aws_ssm_maintenance_window" "this" {
   count = var.enabled ? 1 : 0
 
-  name                       = var.name
-  description                = local.window_fan_out ? "Runs ${var.process_document_name} on each tagged instance: AMI before, Windows Update, AMI after." : "Runs ${var.start_document_name}: approval, AMI before, Windows Update, AMI after, per tagged instance."
+  name = var.name
+  # No runbook name here: with a 64-character prefix it would pass AWS's 128 characters
+  # (the task's description names the runbook).
+  description                = local.window_fan_out ? "Windows Update, one run per tagged instance: AMI before, update, AMI after." : "Windows Update through the Start runbook: approval, then per tagged instance AMI before, update, AMI after."
   schedule                   = var.schedule
   schedule_timezone          = var.schedule_timezone
   duration                   = var.duration
