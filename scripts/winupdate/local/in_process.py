@@ -20,27 +20,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HeadersDict
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from werkzeug.exceptions import InternalServerError
 
+from .automation.script_workers import aws_response
+
 WsgiApp = Callable[[dict[str, Any], Callable], Any]
-
-
-class _Raw:
-    """The raw body botocore reads from a response."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-        self._stream = io.BytesIO(body)
-
-    def stream(self, **_: Any) -> Any:
-        yield self._body
-
-    def read(self, *args: Any, **kwargs: Any) -> bytes:
-        return self._stream.read(*args, **kwargs)
-
-    def close(self) -> None:
-        self._stream.close()
 
 
 def answer(
@@ -115,7 +100,6 @@ def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
         if isinstance(body, str):
             body = body.encode("utf-8")
         status, headers, data = answer(app, request.method, request.url, request.headers, body)
-        # Case-insensitive, as urllib3's are: botocore looks for x-amzn-requestid.
-        return AWSResponse(request.url, status, HeadersDict(headers), _Raw(data))
+        return aws_response(request.url, status, headers, data)
 
     return send

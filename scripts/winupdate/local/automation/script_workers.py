@@ -109,8 +109,7 @@ def _host_and_port(url: str) -> tuple[str, int]:
 
 
 class _Raw:
-    """The raw body botocore reads from a response (in_process's own, which this file
-    cannot import)."""
+    """The raw body botocore reads from a response."""
 
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -124,6 +123,14 @@ class _Raw:
 
     def close(self) -> None:
         self._stream.close()
+
+
+def aws_response(url: str, status: int, headers: Mapping[str, str], body: bytes) -> AWSResponse:
+    """What botocore gets from a request answered without HTTP: here a relayed call's
+    reply, and ``in_process``'s answers (this file imports nothing of the package, so the
+    package takes it from here)."""
+    # Case-insensitive, as urllib3's are: botocore looks for x-amzn-requestid.
+    return AWSResponse(url, status, HeadersDict(headers), _Raw(body))
 
 
 class _Pipes:
@@ -188,12 +195,11 @@ class _Pipes:
             # The parent is gone; as a dropped connection to botocore.
             raise ConnectionClosedError(endpoint_url=request.url)
         answered = json.loads(reply)
-        return AWSResponse(
+        return aws_response(
             request.url,
             answered["status"],
-            # Case-insensitive, as urllib3's are: botocore looks for x-amzn-requestid.
-            HeadersDict(answered["headers"]),
-            _Raw(base64.b64decode(answered["body"])),
+            answered["headers"],
+            base64.b64decode(answered["body"]),
         )
 
 
