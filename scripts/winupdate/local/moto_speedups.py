@@ -126,6 +126,11 @@ def _one_image_by_id() -> None:
 _PATTERN = frozenset("*?[")
 
 
+def _is_exact(value: Any) -> bool:
+    """A filter value that matches itself only (moto's filters use fnmatch)."""
+    return isinstance(value, str) and not _PATTERN & set(value)
+
+
 def _one_exact(filters: Any, name: str) -> str | None:
     """The one exact value of ``filters`` when it holds only the filter ``name``."""
     if not isinstance(filters, dict) or list(filters) != [name]:
@@ -135,9 +140,7 @@ def _one_exact(filters: Any, name: str) -> str | None:
         if len(value) != 1:
             return None
         value = value[0]
-    if not isinstance(value, str) or _PATTERN & set(value):
-        return None
-    return value
+    return value if _is_exact(value) else None
 
 
 def _one_instance_by_id() -> None:
@@ -180,11 +183,7 @@ def _images_by_tag_first() -> None:
 
     def generic_filter(filters: dict[str, Any], objects: list[Any]) -> list[Any]:
         for name, values in (filters or {}).items():
-            exact = (
-                isinstance(values, list)
-                and values
-                and all(isinstance(v, str) and not _PATTERN & set(v) for v in values)
-            )
+            exact = isinstance(values, list) and values and all(map(_is_exact, values))
             if not name.startswith("tag:") or not exact:
                 continue
             key, wanted = name[4:], set(values)
