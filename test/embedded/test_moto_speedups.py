@@ -46,15 +46,22 @@ def test_a_resource_s_tags_are_those_moto_s_tag_search_finds(client):
     assert described == [{"Key": "Stage", "Value": "before"}]
 
 
-def test_one_image_by_id_is_what_moto_s_scan_finds_with_its_errors(client):
+def public_made_and_gone_images(client, name: str) -> tuple[str, str, str]:
+    """A public image, one made of an instance of it, and one made and deregistered."""
     ec2, ssm = client("ec2"), client("ssm")
     public = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]
     instance_id = ec2.run_instances(ImageId=public, MinCount=1, MaxCount=1)["Instances"][0][
         "InstanceId"
     ]
-    made = ec2.create_image(InstanceId=instance_id, Name="speedups-one")["ImageId"]
-    gone = ec2.create_image(InstanceId=instance_id, Name="speedups-gone")["ImageId"]
+    made = ec2.create_image(InstanceId=instance_id, Name=f"speedups-{name}")["ImageId"]
+    gone = ec2.create_image(InstanceId=instance_id, Name=f"speedups-{name}-gone")["ImageId"]
     ec2.deregister_image(ImageId=gone)
+    return public, made, gone
+
+
+def test_one_image_by_id_is_what_moto_s_scan_finds_with_its_errors(client):
+    ec2 = client("ec2")
+    public, made, gone = public_made_and_gone_images(client, "one")
     backend = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     scan = AmiBackend.describe_images.__wrapped_scan__
     for image_id in (made, public, gone):
@@ -70,14 +77,7 @@ def test_one_image_by_id_is_what_moto_s_scan_finds_with_its_errors(client):
 
 
 def test_the_image_id_filter_alone_finds_what_moto_s_scan_finds(client):
-    ec2, ssm = client("ec2"), client("ssm")
-    public = ssm.get_parameter(Name=WINDOWS_2022)["Parameter"]["Value"]
-    instance_id = ec2.run_instances(ImageId=public, MinCount=1, MaxCount=1)["Instances"][0][
-        "InstanceId"
-    ]
-    made = ec2.create_image(InstanceId=instance_id, Name="speedups-filter")["ImageId"]
-    gone = ec2.create_image(InstanceId=instance_id, Name="speedups-filter-gone")["ImageId"]
-    ec2.deregister_image(ImageId=gone)
+    public, made, gone = public_made_and_gone_images(client, "filter")
     backend = ec2_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     scan = AmiBackend.describe_images.__wrapped_scan__
     for value in (
