@@ -329,3 +329,29 @@ def test_a_transformer_added_later_is_applied_as_moto_applies_it():
     assert _pick_both_ways(picker, obj, "ImageId", parent) == ("AMI-1", "AMI-1")
     transformers[".ImageId"] = str.title
     assert _pick_both_ways(picker, obj, "ImageId", parent) == ("Ami-1", "Ami-1")
+
+
+def test_a_known_account_is_found_without_moto_s_registration_which_a_reset_redoes():
+    from moto.core.base_backend import BackendDict, BaseBackend
+
+    class Backend(BaseBackend):
+        pass
+
+    def registered(backends):
+        return any(known is backends for known in BackendDict._instances)
+
+    backends = BackendDict(Backend, "ec2")
+    try:
+        first = backends["111122223333"]
+        assert registered(backends)  # moto's reset will see it
+        BackendDict._instances.remove(backends)
+        assert backends["111122223333"] is first
+        assert not registered(backends)  # a known account: moto's registration skipped
+        # What moto's reset does to a registered dict: emptied, so the next look is
+        # moto's own again, registration included.
+        backends.clear()
+        assert backends["111122223333"] is not first
+        assert registered(backends)
+    finally:
+        if registered(backends):
+            BackendDict._instances.remove(backends)

@@ -1,6 +1,8 @@
 """The embedded AWS serves moto's services and our control API on 127.0.0.1."""
 
 import json
+import subprocess
+import sys
 import urllib.request
 
 
@@ -43,3 +45,25 @@ def test_a_request_signed_for_a_region_that_does_not_exist_is_refused_as_aws_doe
             getattr(client, call)()
         assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"
         assert "xx-nowhere-1" in caught.value.response["Error"]["Message"]
+
+
+def test_what_start_built_is_left_out_of_collections_until_stop():
+    # A process of its own: this session's embedded AWS already runs in this one.
+    code = (
+        "import gc\n"
+        "from winupdate.local.server import EmbeddedAws\n"
+        "aws = EmbeddedAws(port=0)\n"
+        "before = gc.get_freeze_count()\n"
+        "aws.start()\n"
+        "running = (gc.get_freeze_count(), gc.isenabled())\n"
+        "aws.stop()\n"
+        "print(before, *running, gc.get_freeze_count(), gc.isenabled())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    before, frozen, collecting, after, collecting_after = out.stdout.split()
+    assert int(before) == 0
+    assert int(frozen) > 100_000  # moto's and botocore's models, the backends, ours
+    assert collecting == collecting_after == "True"
+    assert int(after) == 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from winupdate.local import in_process
@@ -59,3 +61,38 @@ def test_response_headers_are_read_whatever_their_case_as_over_http():
     answer = _client(app).list_buckets()
     assert answer["ResponseMetadata"]["RequestId"] == "req-123"
     assert answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"] == "req-123"
+
+
+@pytest.mark.parametrize(
+    ("service", "region", "call", "scope"),
+    [
+        ("ec2", "eu-west-1", "describe_regions", "eu-west-1/ec2"),
+        ("iam", "eu-west-1", "list_roles", "eu-west-1/iam"),  # global, but a custom endpoint
+        ("sts", "ap-southeast-2", "get_caller_identity", "ap-southeast-2/sts"),
+    ],
+)
+def test_an_unsigned_client_carries_the_credential_scope_a_signature_would(
+    service, region, call, scope
+):
+    seen = []
+
+    def app(environ, start_response):
+        seen.append(environ["HTTP_AUTHORIZATION"])
+        start_response("500 Error", [])
+        return [b""]
+
+    session = boto3.session.Session(
+        aws_access_key_id="AKIDSCOPE", aws_secret_access_key="x", region_name=region
+    )
+    unsigned = Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1})
+    for config in (Config(retries={"total_max_attempts": 1}), unsigned):
+        client = session.client(service, endpoint_url="http://127.0.0.1:9", config=config)
+        if config is unsigned:
+            client.meta.events.register("before-sign", in_process.credential_scope("AKIDSCOPE"))
+        client.meta.events.register("before-send", in_process.sender(app))
+        with pytest.raises(ClientError):  # the app answers 500: only the request matters
+            getattr(client, call)()
+    signed_scope, unsigned_scope = (header.split(",")[0] for header in seen)
+    assert unsigned_scope == signed_scope
+    assert f"/{scope}/aws4_request" in unsigned_scope
+    assert seen[1].endswith("Signature=none") and not seen[0].endswith("Signature=none")

@@ -1,10 +1,14 @@
 """The embedded AWS's own calls (a runbook's steps) and its scripts' calls, answered
 without a socket.
 
-A boto3 client still serialises, signs and parses exactly as against AWS; only the
+A boto3 client still validates, serialises and parses exactly as against AWS; only the
 transport differs: its request goes straight into the same WSGI app the HTTP server
-serves. A round trip through the HTTP server costs a TCP connection, a thread and an HTTP
-parse per call — more than moto's answer itself.
+serves. A round trip through the HTTP server costs a TCP connection, a thread and an
+HTTP parse per call — more than moto's answer itself.
+
+The engine's clients do not sign either: nothing here checks a signature, and signing
+was an eighth of an in-process DescribeImages. Their requests carry the credential
+scope a signature would (``credential_scope``): who calls, where, and which service.
 
 ``answer`` works on plain data so that a request made in another process can be answered
 too: a script worker relays its calls as JSON over its pipes (``script_workers``), and the
@@ -15,12 +19,13 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from werkzeug.exceptions import InternalServerError
 
 from .automation.script_workers import aws_response
@@ -88,6 +93,24 @@ def answer(
         error = InternalServerError()
         return error.code, dict(error.get_headers()), error.get_body().encode("utf-8")
     return started["status"], dict(started["headers"]), data
+
+
+def credential_scope(access_key: str) -> Callable[..., None]:
+    """A botocore ``before-sign`` handler for an unsigned client: the Authorization
+    header of a SigV4 signature with its credential scope (key, date, region, service)
+    as botocore would have signed it, and no signature."""
+
+    def add_scope(request: AWSRequest, signing_name: str, region_name: str, **_: Any) -> None:
+        signing = request.context.get("signing", {})
+        region = signing.get("region") or region_name
+        service = signing.get("signing_name") or signing_name
+        day = time.strftime("%Y%m%d", time.gmtime())
+        request.headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region}/{service}/aws4_request, "
+            "SignedHeaders=host, Signature=none"
+        )
+
+    return add_scope
 
 
 def sender(app: WsgiApp) -> Callable[..., AWSResponse]:

@@ -28,6 +28,7 @@ def speed_up_moto() -> None:
     _images_by_tag_first()
     _cache_attribute_keys()
     _cache_xml_names()
+    _known_accounts_without_lock()
 
 
 def _own_request_ids() -> None:
@@ -399,3 +400,22 @@ def _cache_xml_names() -> None:
 
     xmltodict._validate_name = validate_name
     _cache_xml_names.moto_check = moto_check  # type: ignore[attr-defined]
+
+
+def _known_accounts_without_lock() -> None:
+    """Every lookup of a backend (``ec2_backends[account]``, many per request) took moto's
+    global lock and compared the service's backend dict with every other one
+    (``self not in BackendDict._instances``, a Python ``__eq__`` each) to register it for a
+    reset. An account already in the dict was put there by that same method, after
+    which it registered the dict; a reset empties both. So a known account needs
+    neither; an unknown one takes moto's own path."""
+    from moto.core.base_backend import BackendDict
+
+    moto_create = BackendDict._create_account_specific_backend
+
+    def _create_account_specific_backend(self: Any, account_id: str) -> None:
+        if not dict.__contains__(self, account_id):
+            moto_create(self, account_id)
+
+    BackendDict._create_account_specific_backend = _create_account_specific_backend
+    _known_accounts_without_lock.moto_create = moto_create  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ AWS's documents. A moto reset empties both; the next request installs them again
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import datetime
 
@@ -38,6 +39,7 @@ def parameter_name(image_name: str) -> str:
     return PREFIX + image_name
 
 
+@functools.cache
 def image_id(image_name: str, region: str) -> str:
     """A stable id per name and region: real AMI ids differ between regions, too."""
     digest = hashlib.sha256(f"{region}/{image_name}".encode()).hexdigest()[:17]

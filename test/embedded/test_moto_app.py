@@ -1,0 +1,90 @@
+"""moto answered without Flask (``local/moto_app.py``) answers exactly as moto's own Flask
+app does: each request below goes to both, with the same request ids, and the two
+answers (status, headers, body) must be the same bytes."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+from winupdate.local import in_process
+from winupdate.local.automation.script_workers import aws_response
+from winupdate.local.fleet.public_parameters import parameter_name
+from winupdate.local.moto_app import MotoApp
+from winupdate.local.moto_speedups import request_ids
+
+REQUEST_ID_SEED = 1234
+
+
+@pytest.fixture
+def both_apps(session, endpoint):
+    """``make(service)``: a client whose every request is answered by moto's Flask app and
+    by ours; ``answers`` holds each pair."""
+    flask_app = DomainDispatcherApplication(create_backend_app)
+    ours = MotoApp()
+    answers: list[tuple[str, tuple, tuple]] = []
+
+    def send(request, **_):
+        body = request.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        pair = []
+        for app in (flask_app, ours):
+            request_ids.seed(REQUEST_ID_SEED)
+            status, headers, data = in_process.answer(
+                app, request.method, request.url, request.headers, body
+            )
+            headers.pop("Date", None)  # the second's clock may have ticked
+            pair.append((status, sorted(headers.items()), data))
+        answers.append((request.url, pair[0], pair[1]))
+        status, headers, data = pair[1]
+        return aws_response(request.url, status, dict(headers), data)
+
+    def make(service: str):
+        client = session.client(service, endpoint_url=endpoint)
+        client.meta.events.register("before-send", send)
+        return client
+
+    make.answers = answers
+    return make
+
+
+def test_answers_are_those_of_moto_s_flask_app_byte_for_byte(both_apps):
+    ec2, ssm, iam, sns = (both_apps(s) for s in ("ec2", "ssm", "iam", "sns"))
+    public = ssm.get_parameter(Name=parameter_name("Windows_Server-2022-English-Full-Base"))[
+        "Parameter"
+    ]["Value"]
+    ec2.describe_images(ImageIds=[public])
+    ec2.describe_instances()
+    sns.list_topics()
+    iam.list_roles()
+    # moto's errors are werkzeug exceptions, answered by Flask's error handling.
+    with pytest.raises(ClientError, match="InvalidAMIID"):
+        ec2.describe_images(ImageIds=["ami-00000000000000000"])
+    with pytest.raises(ClientError, match="ParameterNotFound"):
+        ssm.get_parameter(Name="/no/such/parameter")
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_role(RoleName="no-such-role")
+    assert len(both_apps.answers) == 8
+    for url, flask_answer, our_answer in both_apps.answers:
+        assert our_answer == flask_answer, url
+
+
+@pytest.mark.parametrize("origin", [None, "http://localhost:3000"])
+def test_a_path_no_view_serves_is_answered_as_flask_answers_it(origin):
+    flask_app = DomainDispatcherApplication(create_backend_app)
+    ours = MotoApp()
+    headers = {
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request"
+    }
+    if origin:  # a browser's request: Flask-CORS answers with that origin
+        headers["Origin"] = origin
+    url = "http://127.0.0.1/no/such/path"
+    flask_answer = in_process.answer(flask_app, "GET", url, headers, b"")
+    our_answer = in_process.answer(ours, "GET", url, headers, b"")
+    for answer in (flask_answer, our_answer):
+        answer[1].pop("Date", None)
+    assert our_answer == flask_answer
+    assert our_answer[0] == 404
+    assert our_answer[1]["Access-Control-Allow-Origin"] == (origin or "*")
