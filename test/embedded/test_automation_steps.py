@@ -95,6 +95,18 @@ def test_step_timeout_times_the_step_and_the_run_out(client):
     assert execution["AutomationExecutionStatus"] == "TimedOut"
 
 
+def test_a_timed_out_step_is_retried_under_max_attempts(client):
+    # automation-actions.md, timeoutSeconds: "If the timeout is reached and the value of
+    # maxAttempts is greater than 1, then the step isn't considered to have timed out until
+    # all retries have been attempted."
+    execution = run(client, sleep("long", "PT2H", timeoutSeconds=120, maxAttempts=2))
+    step = steps_by_name(execution)["long"]
+    assert step["StepStatus"] == "TimedOut"
+    assert execution["AutomationExecutionStatus"] == "TimedOut"
+    took = (step["ExecutionEndTime"] - step["ExecutionStartTime"]).total_seconds()
+    assert 240 <= took < 360  # two attempts of 120 modelled seconds, not one
+
+
 def test_max_attempts_retries_a_failing_step_before_it_fails(client, endpoint):
     # automation-actions.md, maxAttempts: "the step isn't considered to have failed until all
     # retry attempts have failed".
