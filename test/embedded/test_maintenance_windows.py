@@ -396,3 +396,54 @@ def test_a_window_created_in_motos_backend_directly_still_answers(ssm):
         assert updated["Enabled"] is True and updated["Cutoff"] == 1
     finally:
         backend.delete_maintenance_window(window_id)
+
+
+# -- tasks without targets -----------------------------------------------------------------------
+def test_a_task_without_targets_refuses_max_concurrency_and_max_errors(ssm, window_id):
+    # maintenance-windows-targetless-tasks.md: "For maintenance window tasks without a target
+    # specified, you can't supply values for --max-errors and --max-concurrency". The message
+    # is AWS's (terraform-provider-aws issue 19396).
+    task = {
+        "WindowId": window_id,
+        "TaskArn": "WinUpdate-Start",
+        "ServiceRoleArn": ROLE_ARN,
+        "TaskType": "AUTOMATION",
+        "TaskInvocationParameters": AUTOMATION_PARAMETERS,
+    }
+    with pytest.raises(ClientError) as excinfo:
+        ssm.register_task_with_maintenance_window(**task, MaxConcurrency="2", MaxErrors="1")
+    assert error_code(excinfo) == "ValidationException"
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Maintenance window tasks without targets do not support MaxErrors values. "
+        "Maintenance window tasks without targets do not support MaxConcurrency values."
+    )
+    task_id = ssm.register_task_with_maintenance_window(**task)["WindowTaskId"]
+    with pytest.raises(ClientError, match="do not support MaxConcurrency values"):
+        ssm.update_maintenance_window_task(
+            WindowId=window_id, WindowTaskId=task_id, MaxConcurrency="5"
+        )
+
+
+def test_a_task_switched_between_targets_and_none_in_place(ssm, window_id):
+    # What the AWS provider sends when a task loses or gains its targets: Replace=true, and
+    # MaxConcurrency/MaxErrors only with targets.
+    target = register_target(ssm, window_id)
+    task_id = register_automation_task(ssm, window_id, target)
+    replace = {"WindowId": window_id, "WindowTaskId": task_id, "Replace": True}
+    with pytest.raises(ClientError, match="do not support MaxErrors values"):
+        ssm.update_maintenance_window_task(**replace, TaskArn="WinUpdate-Start", MaxErrors="1")
+    ssm.update_maintenance_window_task(**replace, TaskArn="WinUpdate-Start")
+    task = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task_id)
+    assert task["TaskArn"] == "WinUpdate-Start"
+    assert "Targets" not in task or task["Targets"] == []
+    assert "MaxConcurrency" not in task and "MaxErrors" not in task
+    ssm.update_maintenance_window_task(
+        **replace,
+        TaskArn="WinUpdate-Main",
+        Targets=[{"Key": "WindowTargetIds", "Values": [target]}],
+        MaxConcurrency="2",
+        MaxErrors="1",
+    )
+    task = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task_id)
+    assert task["Targets"] == [{"Key": "WindowTargetIds", "Values": [target]}]
+    assert (task["MaxConcurrency"], task["MaxErrors"]) == ("2", "1")

@@ -223,3 +223,44 @@ def test_a_window_that_fans_out_patches_every_tagged_instance_once(
     for instance in fleet.tagged:
         [mine] = [m for m in messages if instance in m["Subject"]]
         assert window_run.runs[instance]["AutomationExecutionId"] in mine["Message"]
+
+
+def test_the_window_switches_fan_out_in_place_and_back(
+    deployed: Deployment, window_run: WindowRun, target: Target
+) -> None:
+    # After the window's run (it uses window_run). Switching fan_out changes the one task in
+    # place: targetless, it must not carry MaxConcurrency/MaxErrors, which AWS refuses
+    # (maintenance-windows-targetless-tasks.md); the window's target goes and comes back.
+    ssm = target.client("ssm")
+    window_id = deployed.outputs["maintenance_window_id"]
+
+    def task() -> dict[str, Any]:
+        [summary] = ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"]
+        return ssm.get_maintenance_window_task(
+            WindowId=window_id, WindowTaskId=summary["WindowTaskId"]
+        )
+
+    def window_targets() -> list[dict[str, Any]]:
+        return ssm.describe_maintenance_window_targets(WindowId=window_id)["Targets"]
+
+    task_id = task()["WindowTaskId"]
+    deployed.reconfigure(maintenance_window_fan_out="automation")
+    deployed.tf.apply()
+    switched = task()
+    assert switched["WindowTaskId"] == task_id, "the task was replaced, not updated"
+    assert switched["TaskArn"] == deployed.names["AutomationStart"]
+    assert not switched.get("Targets") and window_targets() == []
+    assert "MaxConcurrency" not in switched and "MaxErrors" not in switched, switched
+    assert not deployed.tf.plan_has_changes(), "a second plan after the switch has changes"
+
+    deployed.reconfigure(maintenance_window_fan_out="window")
+    deployed.tf.apply()
+    back = task()
+    [window_target] = window_targets()
+    assert back["WindowTaskId"] == task_id
+    assert back["TaskArn"] == deployed.names["AutomationProcess"]
+    assert back["Targets"] == [
+        {"Key": "WindowTargetIds", "Values": [window_target["WindowTargetId"]]}
+    ]
+    assert (back["MaxConcurrency"], back["MaxErrors"]) == (str(MAX_CONCURRENCY), "1")
+    assert not deployed.tf.plan_has_changes(), "a second plan after switching back has changes"

@@ -19,6 +19,8 @@ SSM API reference, as modelled by botocore):
   misspelt ``AlarmConfigurations``).
 - ``Deregister*FromMaintenanceWindow`` answer ``DoesNotExistException`` for an unknown id
   (moto fails with an internal error).
+- A task without targets refuses ``MaxConcurrency`` and ``MaxErrors``, when registered or
+  updated (moto stores them).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from moto.ssm.models import (
     ssm_backends,
 )
 
-from .dispatch import Call, after, operation
+from .dispatch import Call, after, before, operation
 from .errors import AwsError, ValidationException
 
 # Filter keys the API reference lists for each Describe operation, and how to read them.
@@ -369,6 +371,37 @@ def remember_task_fields(call: Call, status: int, body: bytes) -> None:
     task = window.tasks.get(json.loads(body).get("WindowTaskId")) if window else None
     if task is not None:
         task.alarm_configurations = call.params.get("AlarmConfiguration")
+
+
+@before("ssm", "RegisterTaskWithMaintenanceWindow")
+def refuse_rate_controls_without_targets(call: Call) -> None:
+    _refuse_rate_controls_if_targetless(call, call.params.get("Targets"))
+
+
+@before("ssm", "UpdateMaintenanceWindowTask")
+def refuse_rate_controls_on_a_targetless_update(call: Call) -> None:
+    if "Targets" in call.params:
+        targets = call.params["Targets"]
+    elif call.params.get("Replace"):
+        targets = None  # Replace nulls what the request leaves out
+    else:
+        targets = _task(call).targets
+    _refuse_rate_controls_if_targetless(call, targets)
+
+
+def _refuse_rate_controls_if_targetless(call: Call, targets: Any) -> None:
+    """maintenance-windows-targetless-tasks.md: "For maintenance window tasks without a
+    target specified, you can't supply values for --max-errors and --max-concurrency".
+    The message is AWS's (as reported in terraform-provider-aws issue 19396)."""
+    if targets:
+        return
+    refused = [
+        f"Maintenance window tasks without targets do not support {member} values."
+        for member in ("MaxErrors", "MaxConcurrency")
+        if call.params.get(member) is not None
+    ]
+    if refused:
+        raise ValidationException(" ".join(refused))
 
 
 @operation("ssm", "DescribeMaintenanceWindowTasks")
