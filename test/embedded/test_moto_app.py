@@ -88,3 +88,47 @@ def test_a_path_no_view_serves_is_answered_as_flask_answers_it(origin):
     assert our_answer == flask_answer
     assert our_answer[0] == 404
     assert our_answer[1]["Access-Control-Allow-Origin"] == (origin or "*")
+
+
+def _scope(service: str) -> dict[str, str]:
+    return {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}"
+        "/aws4_request, SignedHeaders=host, Signature=none"
+    }
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PREFLIGHT = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "PUT"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body"),
+    [
+        ("HEAD", "/app-bucket/key", _scope("s3"), b""),
+        ("HEAD", "/app-bucket/missing", _scope("s3"), b""),
+        ("GET", "/app-bucket/key", {**_scope("s3"), "Range": "bytes=0-3"}, b""),
+        ("OPTIONS", "/app-bucket/key", {**_scope("s3"), **PREFLIGHT}, b""),
+        ("OPTIONS", "/", {**_scope("ec2"), **PREFLIGHT}, b""),
+        ("TRACE", "/", _scope("ec2"), b""),
+        ("POST", "//", {**_scope("ec2"), **FORM}, b"Action=DescribeRegions&Version=2016-11-15"),
+    ],
+    ids=["head", "head-missing", "range", "preflight-s3", "preflight-ec2", "trace", "slashes"],
+)
+def test_raw_requests_are_answered_as_moto_s_flask_app_answers_them(method, path, headers, body):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    s3 = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    if "app-bucket" not in s3.buckets:
+        s3.create_bucket("app-bucket", "us-east-1")
+        s3.put_object("app-bucket", "key", b"hello world")
+    answers = []
+    for app in (DomainDispatcherApplication(create_backend_app), MotoApp()):
+        request_ids.seed(REQUEST_ID_SEED)
+        status, answer_headers, data = in_process.answer(
+            app, method, f"http://127.0.0.1{path}", headers, body
+        )
+        for varying in ("Date", "x-amz-id-2", "x-amz-request-id"):  # S3's own random ids
+            answer_headers.pop(varying, None)
+        answers.append((status, sorted(answer_headers.items()), data))
+    assert answers[1] == answers[0]

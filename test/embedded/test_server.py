@@ -56,14 +56,30 @@ def test_what_start_built_is_left_out_of_collections_until_stop():
         "before = gc.get_freeze_count()\n"
         "aws.start()\n"
         "running = (gc.get_freeze_count(), gc.isenabled())\n"
+        "other = EmbeddedAws(port=0)\n"
+        "try:\n"
+        "    other.start()\n"
+        "except RuntimeError:\n"
+        "    pass\n"
+        "finally:\n"
+        "    other.stop()  # as a caller's finally would: the running one is left alone\n"
+        "untouched = gc.get_freeze_count() > running[0] // 2  # not unfrozen (some may die)\n"
+        "try:\n"
+        "    EmbeddedAws(port=0).start()\n"
+        "    still_refused = False\n"
+        "except RuntimeError:\n"
+        "    still_refused = True\n"
         "aws.stop()\n"
-        "print(before, *running, gc.get_freeze_count(), gc.isenabled())\n"
+        "print(before, *running, untouched, still_refused, gc.get_freeze_count(), gc.isenabled())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
-    before, frozen, collecting, after, collecting_after = out.stdout.split()
+    before, frozen, collecting, untouched, still_refused, after, collecting_after = (
+        out.stdout.split()
+    )
     assert int(before) == 0
     assert int(frozen) > 100_000  # moto's and botocore's models, the backends, ours
     assert collecting == collecting_after == "True"
+    assert untouched == still_refused == "True"  # a refused start's stop changes nothing
     assert int(after) == 0

@@ -69,6 +69,8 @@ def test_response_headers_are_read_whatever_their_case_as_over_http():
         ("ec2", "eu-west-1", "describe_regions", "eu-west-1/ec2"),
         ("iam", "eu-west-1", "list_roles", "eu-west-1/iam"),  # global, but a custom endpoint
         ("sts", "ap-southeast-2", "get_caller_identity", "ap-southeast-2/sts"),
+        ("ssm", "eu-central-1", "describe_parameters", "eu-central-1/ssm"),
+        ("sns", "us-west-2", "list_topics", "us-west-2/sns"),
     ],
 )
 def test_an_unsigned_client_carries_the_credential_scope_a_signature_would(

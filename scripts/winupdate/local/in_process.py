@@ -96,18 +96,18 @@ def answer(
 
 
 def credential_scope(access_key: str) -> Callable[..., None]:
-    """A botocore ``before-sign`` handler for an unsigned client: the Authorization
-    header of a SigV4 signature with its credential scope (key, date, region, service)
-    as botocore would have signed it, and no signature."""
+    """A botocore ``before-sign`` handler for an unsigned client: the Authorization header
+    of a SigV4 signature with its credential scope (key, date, region, service) and no
+    signature. The region and service are the client's and its model's signing name: for
+    a client with an endpoint URL of its own, the scope botocore signs with for the
+    services the runbooks call (ec2, ssm, sns, iam, sts: ``test_in_process.py``). Only
+    services whose endpoint rules rename the signing name (s3express) would differ."""
 
     def add_scope(request: AWSRequest, signing_name: str, region_name: str, **_: Any) -> None:
-        signing = request.context.get("signing", {})
-        region = signing.get("region") or region_name
-        service = signing.get("signing_name") or signing_name
         day = time.strftime("%Y%m%d", time.gmtime())
         request.headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region}/{service}/aws4_request, "
-            "SignedHeaders=host, Signature=none"
+            f"AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region_name}/{signing_name}"
+            "/aws4_request, SignedHeaders=host, Signature=none"
         )
 
     return add_scope

@@ -2,19 +2,20 @@
 
 moto serves every service as a Flask app whose views only wrap moto's own callbacks
 (``convert_to_flask_response``). Flask's part of a request — contexts, signals, sessions,
-CORS, debug hooks on form parsing — changes nothing an AWS client sees, yet cost more
-than moto's answer to most reads. Here the same app routes the request (same host
-inference, same URL map), the same callback answers it with the same request class, and
-its result becomes the same Flask ``Response``, with the CORS headers moto's Flask-CORS
-would add. moto's own endpoints (``/moto-api``,
-instance metadata) still go through Flask.
+CORS, debug hooks on form parsing — cost more than moto's answer to most reads. Here the
+same app routes the request (same host inference, same URL map), the same callback
+answers it with the same request class, and its result becomes the same Flask
+``Response``, with the CORS headers moto's Flask-CORS would add; ``test_moto_app.py``
+compares the two apps' answers byte for byte. One difference is left: in debug mode Flask
+makes a missing ``request.files`` key a 500 on a request that is not multipart; moto
+answers the 400 it raises. moto's own endpoints (``/moto-api``, instance metadata) still
+go through Flask.
 
 Both the HTTP server and in-process calls use this app: there is one path to moto.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -59,6 +60,8 @@ class MotoApp:
 
     def __init__(self) -> None:
         self.domains = _Domains(create_backend_app)
+        # Per backend app: its Flask-CORS options, as ``CORS(app)`` computed them.
+        self._cors: dict[int, Any] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         app = self.domains.get_application(environ)
@@ -69,7 +72,11 @@ class MotoApp:
             view = app.view_functions[endpoint]
             if not isinstance(view, convert_to_flask_response):
                 return app(environ, start_response)
-            response = _respond(view.callback, WsgiRequest(environ))
+            request = WsgiRequest(environ)
+            try:
+                response = _respond(view.callback, request)
+            finally:
+                request.close()  # as Flask does: spooled upload files are closed now
         except HTTPException as err:
             # What Flask answers for moto's errors (they are werkzeug HTTPExceptions)
             # and for a path no view matches.
@@ -78,14 +85,15 @@ class MotoApp:
             # moto's ``CORS(app)``: one resource, "/*", with Flask-CORS's defaults.
             headers = EnvironHeaders(environ)
             method = environ.get("REQUEST_METHOD", "GET")
-            for name, value in get_cors_headers(_cors_options(app), headers, method).items():
+            for name, value in get_cors_headers(self._cors_options(app), headers, method).items():
                 response.headers.add(name, value)
         return response(environ, start_response)
 
-
-@functools.cache
-def _cors_options(app: Any) -> Any:
-    return get_cors_options(app, {}, {}, {})
+    def _cors_options(self, app: Any) -> Any:
+        # Keyed by the app's id, held while this MotoApp holds the apps themselves.
+        if id(app) not in self._cors:
+            self._cors[id(app)] = get_cors_options(app, {}, {}, {})
+        return self._cors[id(app)]
 
 
 def _respond(callback: Callable, request: WsgiRequest) -> Response:
