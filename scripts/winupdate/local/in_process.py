@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from werkzeug.exceptions import InternalServerError
 
-from .automation.script_workers import aws_response
+from .automation.script_workers import aws_response, request_body
 
 WsgiApp = Callable[[dict[str, Any], Callable], Any]
 
@@ -117,11 +117,7 @@ def sender(app: WsgiApp) -> Callable[..., AWSResponse]:
     """A botocore ``before-send`` handler answering every request from ``app``."""
 
     def send(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
-        body = request.body or b""
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode("utf-8")
+        body = request_body(request)
         status, headers, data = answer(app, request.method, request.url, request.headers, body)
         return aws_response(request.url, status, headers, data)
 

@@ -133,6 +133,17 @@ def aws_response(url: str, status: int, headers: Mapping[str, str], body: bytes)
     return AWSResponse(url, status, HeadersDict(headers), _Raw(body))
 
 
+def request_body(request: AWSPreparedRequest) -> bytes:
+    """A botocore request's body as bytes, whatever botocore holds it as (bytes, text or
+    a stream): for a request answered without HTTP, here and in ``in_process``."""
+    body = request.body or b""
+    if hasattr(body, "read"):
+        body = body.read()
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return body
+
+
 class _Pipes:
     """A worker's end of its pipes: requests and call replies in, calls and answers out.
 
@@ -168,11 +179,7 @@ class _Pipes:
         anything else (None) botocore sends itself."""
         if self._target is None or _host_and_port(request.url) != self._target:
             return None
-        body = request.body or b""
-        if hasattr(body, "read"):
-            body = body.read()
-        if isinstance(body, str):
-            body = body.encode("utf-8")
+        body = request_body(request)
         headers = {
             name: value.decode("latin-1") if isinstance(value, bytes) else value
             for name, value in request.headers.items()
