@@ -136,6 +136,20 @@ def commands_on(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
     return ssm.list_command_invocations(InstanceId=instance_id)["CommandInvocations"]
 
 
+def assert_tagged_with_its_snapshots(ec2: Any, image: dict[str, Any], wanted: dict) -> None:
+    """The image has exactly the tags ``wanted``, and so has each of its (one or more)
+    snapshots: CreateImage tags both."""
+    assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
+    snapshots = [
+        m["Ebs"]["SnapshotId"]
+        for m in image["BlockDeviceMappings"]
+        if m.get("Ebs", {}).get("SnapshotId")
+    ]
+    assert snapshots
+    for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
+        assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
+
+
 def is_approval_request(message: dict[str, Any]) -> bool:
     """aws:approve's request, which carries the Approve step's Message."""
     return "Approve or reject within" in message["Message"]
@@ -341,16 +355,11 @@ def test_each_tagged_instance_has_one_before_and_one_after_ami_named_and_tagged(
         for phase in phases:
             image = images[f"{instance}_{phase}_{execution_id}"]
             assert image["State"] == "available"
-            wanted = {"InstanceId": instance, "Phase": phase, "AutomationExecutionId": execution_id}
-            assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
-            snapshots = [
-                m["Ebs"]["SnapshotId"]
-                for m in image["BlockDeviceMappings"]
-                if m.get("Ebs", {}).get("SnapshotId")
-            ]
-            assert snapshots
-            for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
-                assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
+            assert_tagged_with_its_snapshots(
+                ec2,
+                image,
+                {"InstanceId": instance, "Phase": phase, "AutomationExecutionId": execution_id},
+            )
         before = images[f"{instance}_UpdateBefore_{execution_id}"]
         after = images[f"{instance}_UpdateAfter_{execution_id}"]
         assert before["CreationDate"] < after["CreationDate"]
@@ -531,16 +540,11 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(
     image_id = imaged["Outputs"]["CreateImage.ImageId"][0]
     image = ec2.describe_images(ImageIds=[image_id])["Images"][0]
     assert image["Name"] == f"{instance}_UpdateAfter_{image_run}"
-    wanted = {"InstanceId": instance, "Phase": "UpdateAfter", "AutomationExecutionId": image_run}
-    assert {t["Key"]: t["Value"] for t in image["Tags"]} == wanted
-    snapshots = [
-        m["Ebs"]["SnapshotId"]
-        for m in image["BlockDeviceMappings"]
-        if m.get("Ebs", {}).get("SnapshotId")
-    ]
-    assert snapshots
-    for snapshot in ec2.describe_snapshots(SnapshotIds=snapshots)["Snapshots"]:
-        assert {t["Key"]: t["Value"] for t in snapshot["Tags"]} == wanted
+    assert_tagged_with_its_snapshots(
+        ec2,
+        image,
+        {"InstanceId": instance, "Phase": "UpdateAfter", "AutomationExecutionId": image_run},
+    )
     scanned = execution(ssm, scan_run)
     assert scanned["AutomationExecutionStatus"] == "Success", steps_by_name(scanned)
     # The approved run installed everything: a scan finds nothing and installs nothing.
