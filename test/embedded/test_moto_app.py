@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from winupdate.local import in_process
-from winupdate.local.automation.script_workers import aws_response
+from winupdate.local.automation.script_workers import aws_response, request_body
 from winupdate.local.fleet.public_parameters import parameter_name
 from winupdate.local.moto_app import MotoApp
 from winupdate.local.moto_speedups import request_ids
@@ -18,27 +18,36 @@ REQUEST_ID_SEED = 1234
 
 
 @pytest.fixture
-def both_apps(session, endpoint):
+def apps():
+    """moto's own Flask app and ours."""
+    return DomainDispatcherApplication(create_backend_app), MotoApp()
+
+
+def both_answers(apps, method, url, headers, body, varying=("Date",)):
+    """(Flask's answer, ours) to one request, each made with the same request ids; without
+    the ``varying`` headers (the second answer's clock may have ticked), headers sorted."""
+    answers = []
+    for app in apps:
+        request_ids.seed(REQUEST_ID_SEED)
+        status, answer_headers, data = in_process.answer(app, method, url, headers, body)
+        for name in varying:
+            answer_headers.pop(name, None)
+        answers.append((status, sorted(answer_headers.items()), data))
+    return tuple(answers)
+
+
+@pytest.fixture
+def both_apps(session, endpoint, apps):
     """``make(service)``: a client whose every request is answered by moto's Flask app and
     by ours; ``answers`` holds each pair."""
-    flask_app = DomainDispatcherApplication(create_backend_app)
-    ours = MotoApp()
     answers: list[tuple[str, tuple, tuple]] = []
 
     def send(request, **_):
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        pair = []
-        for app in (flask_app, ours):
-            request_ids.seed(REQUEST_ID_SEED)
-            status, headers, data = in_process.answer(
-                app, request.method, request.url, request.headers, body
-            )
-            headers.pop("Date", None)  # the second's clock may have ticked
-            pair.append((status, sorted(headers.items()), data))
-        answers.append((request.url, pair[0], pair[1]))
-        status, headers, data = pair[1]
+        flask_answer, our_answer = both_answers(
+            apps, request.method, request.url, request.headers, request_body(request)
+        )
+        answers.append((request.url, flask_answer, our_answer))
+        status, headers, data = our_answer
         return aws_response(request.url, status, dict(headers), data)
 
     def make(service: str):
@@ -72,22 +81,16 @@ def test_answers_are_those_of_moto_s_flask_app_byte_for_byte(both_apps):
 
 
 @pytest.mark.parametrize("origin", [None, "http://localhost:3000"])
-def test_a_path_no_view_serves_is_answered_as_flask_answers_it(origin):
-    flask_app = DomainDispatcherApplication(create_backend_app)
-    ours = MotoApp()
-    headers = {
-        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request"
-    }
+def test_a_path_no_view_serves_is_answered_as_flask_answers_it(apps, origin):
+    headers = _scope("iam")
     if origin:  # a browser's request: Flask-CORS answers with that origin
         headers["Origin"] = origin
-    url = "http://127.0.0.1/no/such/path"
-    flask_answer = in_process.answer(flask_app, "GET", url, headers, b"")
-    our_answer = in_process.answer(ours, "GET", url, headers, b"")
-    for answer in (flask_answer, our_answer):
-        answer[1].pop("Date", None)
+    flask_answer, our_answer = both_answers(
+        apps, "GET", "http://127.0.0.1/no/such/path", headers, b""
+    )
     assert our_answer == flask_answer
     assert our_answer[0] == 404
-    assert our_answer[1]["Access-Control-Allow-Origin"] == (origin or "*")
+    assert dict(our_answer[1])["Access-Control-Allow-Origin"] == (origin or "*")
 
 
 def _scope(service: str) -> dict[str, str]:
@@ -114,7 +117,9 @@ PREFLIGHT = {"Origin": "http://localhost:3000", "Access-Control-Request-Method":
     ],
     ids=["head", "head-missing", "range", "preflight-s3", "preflight-ec2", "trace", "slashes"],
 )
-def test_raw_requests_are_answered_as_moto_s_flask_app_answers_them(method, path, headers, body):
+def test_raw_requests_are_answered_as_moto_s_flask_app_answers_them(
+    apps, method, path, headers, body
+):
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.s3.models import s3_backends
 
@@ -122,13 +127,13 @@ def test_raw_requests_are_answered_as_moto_s_flask_app_answers_them(method, path
     if "app-bucket" not in s3.buckets:
         s3.create_bucket("app-bucket", "us-east-1")
         s3.put_object("app-bucket", "key", b"hello world")
-    answers = []
-    for app in (DomainDispatcherApplication(create_backend_app), MotoApp()):
-        request_ids.seed(REQUEST_ID_SEED)
-        status, answer_headers, data = in_process.answer(
-            app, method, f"http://127.0.0.1{path}", headers, body
-        )
-        for varying in ("Date", "x-amz-id-2", "x-amz-request-id"):  # S3's own random ids
-            answer_headers.pop(varying, None)
-        answers.append((status, sorted(answer_headers.items()), data))
-    assert answers[1] == answers[0]
+    # S3 draws its own request ids, which the seed does not reach.
+    flask_answer, our_answer = both_answers(
+        apps,
+        method,
+        f"http://127.0.0.1{path}",
+        headers,
+        body,
+        varying=("Date", "x-amz-id-2", "x-amz-request-id"),
+    )
+    assert our_answer == flask_answer
