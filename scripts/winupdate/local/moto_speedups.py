@@ -418,4 +418,3 @@ def _known_accounts_without_lock() -> None:
             moto_create(self, account_id)
 
     BackendDict._create_account_specific_backend = _create_account_specific_backend
-    _known_accounts_without_lock.moto_create = moto_create  # type: ignore[attr-defined]
