@@ -6,6 +6,10 @@ from a path into the data (``("mainSteps", 2, "inputs", "Api")``) to a 1-based
 composer (so scalars resolve exactly as ``yaml.safe_load`` resolves them); JSON is
 parsed by ``json`` and then scanned once more for positions, because PyYAML does not
 read every JSON file (tabs, ``\\/`` escapes).
+
+Content over AWS's size limit, nested too deep, or whose YAML aliases expand too far is
+refused before it is walked (``content_limits``): a few hundred bytes of aliases would
+otherwise expand into gigabytes here.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from typing import Any
 
 import yaml
 
+from ..content_limits import (
+    MAX_CONTENT_BYTES,
+    BoundedSafeLoader,
+    ContentError,
+    check_json_depth,
+    check_size,
+    too_large_message,
+)
 from .findings import Finding, severity_of
 
 DataPath = tuple[str | int, ...]
@@ -70,8 +82,13 @@ class Source:
 
 
 def load_file(path: Path, shown_as: str | None = None, name: str | None = None) -> Source:
+    # Read no more than the limit allows: a huge file is refused without being held.
+    with path.open("rb") as file:
+        raw = file.read(MAX_CONTENT_BYTES + 1)
+    if len(raw) > MAX_CONTENT_BYTES:
+        raise LoadError(too_large_message())
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise LoadError(f"not UTF-8 text: {err.reason}") from err
     return load_text(text, shown_as or str(path), name or path.stem, _format_of(path))
@@ -84,17 +101,21 @@ def _format_of(path: Path) -> str:
 def load_text(text: str, shown_as: str, name: str, document_format: str = "YAML") -> Source:
     """Parse ``text``; raises LoadError with the position of a syntax error."""
     source = Source(shown_as, name, text, document_format, None)
-    if document_format == "JSON":
-        _load_json(source)
-    else:
-        _load_yaml(source)
+    try:
+        check_size(text)
+        if document_format == "JSON":
+            _load_json(source)
+        else:
+            _load_yaml(source)
+    except ContentError as err:
+        raise LoadError(err.message, err.line, err.col) from err
     return source
 
 
 # --- YAML --------------------------------------------------------------------------
 
 
-class _PositionLoader(yaml.SafeLoader):
+class _PositionLoader(BoundedSafeLoader):
     """SafeLoader whose constructed data we build ourselves, recording node marks."""
 
 
@@ -105,7 +126,7 @@ def _mark(node: yaml.Node) -> Position:
 def _load_yaml(source: Source) -> None:
     loader = _PositionLoader(source.text)
     try:
-        node = loader.get_single_node()
+        node = loader.checked_node()
         source.data = _build(loader, node, (), source) if node is not None else None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -148,6 +169,7 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
 def _load_json(source: Source) -> None:
+    check_json_depth(source.text)
     try:
         source.data = json.loads(source.text)
     except json.JSONDecodeError as err:

@@ -2,19 +2,44 @@
 
 AWS refuses a malformed runbook at creation with ``InvalidDocumentContent``;
 moto stores anything. The message names the step and the field.
+
+Content of any document type over 64 KB is refused with ``MaxDocumentSizeExceeded``
+(CreateDocument, Content: "must not exceed 64KB"), and content nested too deep or whose
+YAML aliases expand too far with ``InvalidDocumentContent``, before moto parses and walks
+it (``content_limits``).
 """
 
 from __future__ import annotations
 
+import yaml
+
+from ...content_limits import ContentError, ContentTooLarge
 from ..dispatch import Call, before
 from ..errors import AwsError
 from .registry import spec
-from .runbook import RunbookError, load_runbook
+from .runbook import RunbookError, check_content, load_runbook
 
 
 class InvalidDocumentContent(AwsError):
     def __init__(self, message: str) -> None:
         super().__init__("InvalidDocumentContent", message)
+
+
+class MaxDocumentSizeExceeded(AwsError):
+    def __init__(self, message: str) -> None:
+        super().__init__("MaxDocumentSizeExceeded", message)
+
+
+def check_content_limits(content: str, document_format: str) -> None:
+    """Any document type's content within the size limit and the nesting/alias bounds."""
+    try:
+        check_content(content, document_format)
+    except ContentTooLarge as err:
+        raise MaxDocumentSizeExceeded(err.message) from err
+    except ContentError as err:
+        raise InvalidDocumentContent(f"{err.message} (line {err.line}, column {err.col})") from err
+    except (ValueError, yaml.YAMLError):
+        pass  # not JSON or YAML at all: left to the checks that say so
 
 
 def check_runbook_content(content: str, document_format: str) -> None:
@@ -31,11 +56,13 @@ def check_runbook_content(content: str, document_format: str) -> None:
 
 def _check(call: Call) -> None:
     params = call.params
+    content = params.get("Content")
+    if isinstance(content, str):
+        check_content_limits(content, params.get("DocumentFormat", "JSON"))
     if params.get("DocumentType", "Automation" if call.operation == "UpdateDocument" else None) != (
         "Automation"
     ):
         return
-    content = params.get("Content")
     if not isinstance(content, str):
         return
     if call.operation == "UpdateDocument" and not _is_automation(call, params.get("Name", "")):

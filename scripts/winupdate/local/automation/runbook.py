@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from ...content_limits import ContentError, check_json_depth, check_size, safe_load
+
 # Default step timeouts the action pages give; other actions have none.
 DEFAULT_TIMEOUTS = {
     "aws:approve": 604800,  # automation-action-approve.md: 7 days
@@ -84,12 +86,24 @@ class Runbook:
 
 def parse_content(content: str, document_format: str = "YAML") -> dict[str, Any]:
     try:
-        data = json.loads(content) if document_format == "JSON" else yaml.safe_load(content)
+        data = check_content(content, document_format)
+    except ContentError as err:
+        raise RunbookError(f"the content is refused: {err.message} (line {err.line})") from err
     except (ValueError, yaml.YAMLError) as err:
         raise RunbookError(f"the content is not valid {document_format}: {err}") from err
     if not isinstance(data, dict):
         raise RunbookError("the content must be a mapping with schemaVersion and mainSteps")
     return data
+
+
+def check_content(content: str, document_format: str = "YAML") -> Any:
+    """The parsed content, within AWS's size limit and our nesting and alias bounds
+    (``content_limits``); raises ContentError (ContentTooLarge for the size)."""
+    if document_format == "JSON":
+        check_size(content)
+        check_json_depth(content)
+        return json.loads(content)
+    return safe_load(content)
 
 
 @functools.lru_cache(maxsize=256)
