@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import pathlib
 import signal
 import sys
@@ -242,12 +243,32 @@ def _add_run_parsers(commands: argparse._SubParsersAction) -> None:
     report.set_defaults(func=_cmd_report)
 
 
+def check_numbers(args: argparse.Namespace) -> None:
+    """Refuse a port or a time factor that cannot work, before anything is started.
+
+    argparse takes ``nan``, ``inf`` and any integer; a port past 65535 would bind another
+    port, a NaN interval would poll without pause, and a zero speed would never move time.
+    """
+    port = getattr(args, "port", None)
+    # 0 is the socket's "any free port": the ready line then says which (tests use it).
+    if port is not None and not 0 <= port <= 65535:
+        raise UsageError(
+            f"--port must be a TCP port from 1 to 65535 (or 0 for any free one), not {port}"
+        )
+    for option, meaning in (
+        ("speed", "modelled seconds per wall second"),
+        ("interval", "seconds between polls"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{option} must be positive and finite ({meaning}), not {value:g}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "speed", 1.0) <= 0:
-        parser.error("--speed must be positive")
     try:
+        check_numbers(args)
         return args.func(args)
     except WinUpdateError as err:
         print(f"winupdate: {err}", file=sys.stderr)

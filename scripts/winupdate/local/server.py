@@ -7,9 +7,12 @@ import os
 import threading
 from typing import Any
 
-# moto reads these when its backends are first built: set them before importing it.
+# moto reads this when its backends are first built: set it before importing it.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# No AWS_DEFAULT_REGION default here: every command imports this module (the CLI's
+# parser reads DEFAULT_PORT), and a default set in its process would replace the user's
+# profile region and hide the "no AWS region" error. Every backend and client of the
+# embedded AWS is given its region (EmbeddedAws.region) instead.
 
 import boto3
 from botocore import UNSIGNED
