@@ -6,7 +6,8 @@
 3. ``terraform init`` + ``validate`` of the root module and of every example;
 4. ``terraform test`` of the root module (mock providers: no credentials needed);
 5. checkov on the module, installed on demand into its own ``.venv-checkov``
-   (its pinned dependencies would clash with moto/boto3 in the project venv).
+   (its pinned dependencies would clash with moto/boto3 in the project venv); a failed
+   check, a file checkov could not parse, or a skip without a reason fails.
 
 Terraform runs with ``cli_config_env()``, so an offline machine uses the provider
 mirror. Working directories (``TF_DATA_DIR``) live in a temporary folder and lock
@@ -241,14 +242,56 @@ def checkov_binary(root: Path) -> Path:
     return binary
 
 
+def checkov_verdict(reports: list[dict] | dict) -> Result:
+    """Judge checkov's JSON report(s): a failed check, a file checkov could not parse, or a
+    skip without a reason fails.
+
+    checkov counts a file it cannot parse (or parses past its time limit) under
+    ``parsing_errors`` and scans nothing of it, so a clean "0 failed" would hide every
+    resource of that file. A ``checkov:skip=ID`` without ``:reason`` hides a check for no
+    stated cause.
+    """
+    if isinstance(reports, dict):
+        reports = [reports]
+    passed = failed = skipped = unparsed = 0
+    problems = []
+    for report in reports:
+        summary = report.get("summary", {})
+        passed += summary.get("passed", 0)
+        failed += summary.get("failed", 0)
+        skipped += summary.get("skipped", 0)
+        results = report.get("results", {})
+        files = results.get("parsing_errors") or []
+        unparsed += max(summary.get("parsing_errors", 0), len(files))
+        for path in files:
+            problems.append(f"checkov could not parse {path}: none of its resources was scanned")
+        for check in results.get("failed_checks", []):
+            problems.append(
+                f"{check['check_id']} {check['resource']} ({check['file_path']}): "
+                f"{check['check_name']}"
+            )
+        for check in results.get("skipped_checks", []):
+            reason = (check.get("check_result") or {}).get("suppress_comment") or ""
+            if not reason.strip() or reason.strip() == "No comment provided":
+                problems.append(
+                    f"{check['check_id']} {check['resource']} ({check.get('file_path', '?')}): "
+                    "skipped without a reason (write checkov:skip=ID:why)"
+                )
+    if unparsed and not any(p.startswith("checkov could not parse") for p in problems):
+        problems.append(f"checkov could not parse {unparsed} file(s) (run it without --quiet)")
+    detail = f"{passed} passed, {failed} failed, {skipped} skipped, {unparsed} not parsed"
+    return Result("checkov", not problems, detail, "\n".join(problems))
+
+
 def check_checkov(root: Path) -> Result:
     """checkov over the root module and its submodules (examples and tests excluded)."""
     try:
         binary = checkov_binary(root)
     except subprocess.CalledProcessError as error:
         return Result("checkov", False, "could not install checkov", str(error.stderr or error))
+    # Not --quiet: the report then lists the files checkov could not parse and the skips.
     cmd = [str(binary), "--directory", str(root), "--framework", "terraform", "--output", "json"]
-    cmd += ["--quiet", "--compact", "--skip-download"]
+    cmd += ["--compact", "--skip-download"]
     for skipped in ("examples", "test", ".venv", CHECKOV_VENV, ".terraform"):
         cmd += ["--skip-path", skipped]
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", CHECKOV_RUN_SCA_PACKAGE_SCAN_V2="false")
@@ -257,22 +300,11 @@ def check_checkov(root: Path) -> Result:
         reports = json.loads(proc.stdout or "[]")
     except ValueError:
         return Result("checkov", False, "unreadable checkov output", proc.stdout + proc.stderr)
-    if isinstance(reports, dict):
-        reports = [reports]
-    passed = failed = skipped = 0
-    failures = []
-    for report in reports:
-        summary = report.get("summary", {})
-        passed += summary.get("passed", 0)
-        failed += summary.get("failed", 0)
-        skipped += summary.get("skipped", 0)
-        for check in report.get("results", {}).get("failed_checks", []):
-            failures.append(
-                f"{check['check_id']} {check['resource']} ({check['file_path']}): "
-                f"{check['check_name']}"
-            )
-    detail = f"{passed} passed, {failed} failed, {skipped} skipped"
-    return Result("checkov", failed == 0 and proc.returncode in (0, 1), detail, "\n".join(failures))
+    verdict = checkov_verdict(reports)
+    if proc.returncode not in (0, 1):
+        verdict.ok = False
+        verdict.output = f"checkov exited {proc.returncode}\n{verdict.output}{proc.stderr[-2000:]}"
+    return verdict
 
 
 # --- main ----------------------------------------------------------------------------
