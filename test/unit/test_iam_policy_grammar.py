@@ -199,3 +199,25 @@ def test_a_mapping_is_parsed_like_its_text():
     request = Request("ec2:DescribeImages", "*", {})
     assert evaluate([parse_policy(doc)], request) is Decision.EXPLICIT_DENY
     assert parse_policy(doc) is parse_policy(dict(doc))
+
+
+def test_an_iam_resource_outside_iams_resource_paths_is_refused():
+    err = refused(policy(statement(Resource="arn:aws:iam::123456789012:bogus/x")))
+    assert err.message.startswith('IAM resource path must either be "*" or start with user/')
+
+
+def test_every_aws_managed_policy_parses():
+    # IAM accepted each of these; moto ships them (MOTO_IAM_LOAD_MANAGED_POLICIES). They
+    # use forms moto's own validator refuses: arn:aws:iam::*:root, IAM role templates,
+    # S3 access grants with a region.
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    managed = json.loads(aws_managed_policies_data)
+    refused_names = []
+    for name, entry in managed.items():
+        try:
+            parse_policy(json.dumps(entry["Document"]))
+        except MalformedPolicy as err:
+            refused_names.append(f"{name}: {err}")
+    assert len(managed) > 1000
+    assert refused_names == []

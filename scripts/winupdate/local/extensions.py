@@ -24,6 +24,7 @@ HANDLER_MODULES = [
     "winupdate.local.automation.responses",
     "winupdate.local.automation.document_checks",
     "winupdate.local.automation.service_settings",
+    "winupdate.local.iam.policy_checks",
 ]
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.

@@ -289,8 +289,9 @@ def _check_resources(statements: list[dict[str, Any]], kind: PolicyKind) -> None
             # paths, and IAM's wording for each.
             checker = IAMPolicyDocumentValidator("{}")
             checker._validate_resource_format(resource)
-            if checker._resource_error:
-                raise MalformedPolicy(checker._resource_error, f"Statement[{i}]")
+            error = checker._resource_error
+            if error and not _moto_is_out_of_date(error, resource):
+                raise MalformedPolicy(error, f"Statement[{i}]")
         has_resource = bool(_values(statement, "Resource") or _values(statement, "NotResource"))
         if kind == "trust":
             if "Resource" in statement or "NotResource" in statement:
@@ -299,6 +300,17 @@ def _check_resources(statements: list[dict[str, Any]], kind: PolicyKind) -> None
             raise MalformedPolicy(
                 "Policy statement must contain resources.", f"Statement[{i}] has no Resource"
             )
+
+
+def _moto_is_out_of_date(error: str, resource: str) -> bool:
+    """moto's lists of IAM resource paths and of S3 resources with a region are older than
+    IAM: AWS's own managed policies (which IAM accepted) use ``arn:aws:iam::*:root``,
+    ``arn:aws:iam::*:*``, ``arn:aws:iam::aws:role-template/...`` and
+    ``arn:aws:s3:*:*:access-grants/...``. Those are not refused."""
+    if error.startswith("IAM resource path must"):
+        path = resource.split(":", 5)[-1]
+        return path.startswith(("root", "*", "role-template/"))
+    return error.endswith("can not contain region information.")
 
 
 def _check_principals(statements: list[dict[str, Any]], kind: PolicyKind) -> None:
