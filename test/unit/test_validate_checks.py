@@ -312,6 +312,76 @@ mainSteps:
     isEnd: true
 """
 
+LOOP = """\
+schemaVersion: '0.3'
+parameters:
+  Ids: {{type: StringList, default: [i-1]}}
+mainSteps:
+  - name: Each
+    action: aws:loop
+    inputs:
+{loop_inputs}      Steps:
+        - name: Stop
+          action: aws:changeInstanceState
+          inputs:
+            InstanceIds: ['{{{{ Each.CurrentIteratorValue }}}}']
+            DesiredState: stopped
+    isEnd: true
+"""
+
+SCRIPT = """\
+schemaVersion: '0.3'
+mainSteps:
+  - name: Run
+    action: aws:executeScript
+    inputs:
+      Runtime: {runtime}
+      Handler: handler
+      Script: 'def handler(events, context): return {{}}'
+    isEnd: true
+"""
+
+CASES += [
+    ("WU208", LOOP.format(loop_inputs=""), "inputs:", 1),
+    ("WU209", SCRIPT.format(runtime="python3.7"), "Runtime: python3.7", 1),
+    (
+        "WU508",
+        BASE.replace("default: i-0123456789", "default: '{{ Mode }}'"),
+        "default: '{{ Mode }}'",
+        1,
+    ),
+    # What the strict embedded AWS refuses, inside a loop as well as in mainSteps.
+    (
+        "WU401",
+        BASE.replace("        - NextStep: Stop\n", "        - NextStep: Stpo\n"),
+        "NextStep: Stpo",
+        1,
+    ),
+    (
+        "WU203",
+        LOOP.format(loop_inputs="      Iterators: '{{ Ids }}'\n").replace(
+            "DesiredState: stopped", "DesiredState: stopped\n            Forced: true"
+        ),
+        "Forced: true",
+        1,
+    ),
+    (
+        "WU401",
+        LOOP.format(loop_inputs="      Iterators: '{{ Ids }}'\n").replace(
+            "            DesiredState: stopped\n",
+            "            DesiredState: stopped\n          nextStep: Nowhere\n",
+        ),
+        "nextStep: Nowhere",
+        1,
+    ),
+    (
+        "WU205",
+        BASE.replace("        Type: String\n", "        Type: Strings\n"),
+        "Type: Strings",
+        1,
+    ),
+]
+
 CASES += [
     ("WU405", LINEAR.format(target="step:C"), "onFailure: step:C", 1),
     ("WU701", APPROVE.format(topic="Approvals"), "NotificationArn", 1),
@@ -336,6 +406,8 @@ PASSING = {
     "approve": APPROVE.format(topic="AutomationApprovals"),
     "wait": WAIT.format(desired="[Success, Failed, Cancelled, TimedOut]"),
     "cycle with a branch": BASE.replace("    nextStep: Done\n", "    nextStep: Describe\n"),
+    "loop": LOOP.format(loop_inputs="      Iterators: '{{ Ids }}'\n"),
+    "script": SCRIPT.format(runtime="python3.11"),
 }
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from ..local.automation.registry import ActionSpec, spec, specs
 from ..local.automation.selectors import SelectorError, compile_selector
 from ..local.automation.variables import PLACEHOLDER
-from .context import Context
-from .findings import Finding
+from .context import Context, is_aws_owned_name
+from .findings import WARNING, Finding, graded
 from .loader import DataPath, Source
-from .model import BRANCH, StepRef, all_steps, parameters
+from .model import BRANCH, LOOP, StepRef, all_steps, parameters
 from .structure import article, parameter_base_type
 
 OUTPUT_TYPES = ("String", "Integer", "Boolean", "StringList", "StringMap", "MapList")
@@ -47,6 +47,54 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
         found += _outputs(doc, step)
         if step.action == BRANCH:
             found += _branch(doc, step)
+        elif step.action == LOOP:
+            found += _loop(doc, step)
+        elif step.action == "aws:executeScript":
+            found += _runtime(doc, step)
+    return found
+
+
+# automation-action-executeScript.md once listed these; AWS no longer creates or runs
+# scripts on them (the issue's "retired" runtimes: 23 AWS runbooks still name them).
+RETIRED_RUNTIMES = ("python3.6", "python3.7", "python3.8")
+
+
+def _runtime(doc: Source, step: StepRef) -> list[Finding]:
+    runtime = step.inputs.get("Runtime")
+    if not isinstance(runtime, str) or runtime.strip() not in RETIRED_RUNTIMES:
+        return []
+    return [
+        doc.value_finding(
+            "WU209",
+            (*step.where, "inputs", "Runtime"),
+            f"step {step.name}: Runtime {runtime} is retired; AWS no longer runs it",
+            "use python3.11",
+        )
+    ]
+
+
+def _loop(doc: Source, step: StepRef) -> list[Finding]:
+    """automation-action-loop.html: "only specify either the Iterators or LoopCondition
+    input parameter", and the loop runs its Steps."""
+    inputs, at = step.inputs, (*step.where, "inputs")
+    found = []
+    if ("Iterators" in inputs) == ("LoopCondition" in inputs):
+        found.append(
+            doc.finding(
+                "WU208",
+                at,
+                f"step {step.name}: an aws:loop takes Iterators or LoopCondition, "
+                + ("not both" if "Iterators" in inputs else "and has neither"),
+                "Iterators for a for-each loop, LoopCondition for a do-while loop",
+            )
+        )
+    steps = inputs.get("Steps")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, dict) for s in steps):
+        found.append(
+            doc.value_finding(
+                "WU208", (*at, "Steps"), f"step {step.name}: Steps must be a list of steps"
+            )
+        )
     return found
 
 
@@ -59,6 +107,17 @@ def suggest(name: Any, choices: Any, cutoff: float = 0.6) -> str:
 
 def _unknown_action(doc: Source, step: StepRef) -> Finding:
     hint = suggest(step.action, specs()) or "see the Automation actions reference"
+    if is_aws_owned_name(doc.name) and not suggest(step.action, specs(), 0.9):
+        # AWS's own documents use actions the reference does not list
+        # (aws:putServerUpgradeMetrics, aws:shareSQLMedia); AWS runs them for itself.
+        finding = doc.value_finding(
+            "WU201",
+            (*step.where, "action"),
+            f"step {step.name}: {step.action!r} is not in the Automation actions reference; "
+            "only AWS's own documents may use it",
+            "its inputs and outputs are not checked",
+        )
+        return graded(finding, WARNING)
     return doc.value_finding(
         "WU201",
         (*step.where, "action"),
@@ -96,14 +155,17 @@ def _inputs(doc: Source, step: StepRef, action: ActionSpec, types: dict[str, str
             continue
         problem = type_mismatch(value, declared.type, types)
         if problem:
-            found.append(
-                doc.value_finding(
-                    "WU204",
-                    (*at, name),
-                    f"step {step.name}: input {name} must be {article(declared.type)}; {problem}",
-                    _type_hint(declared.type),
-                )
+            finding = doc.value_finding(
+                "WU204",
+                (*at, name),
+                f"step {step.name}: input {name} must be {article(declared.type)}; {problem}",
+                _type_hint(declared.type),
             )
+            # A variable of another type is converted at run time where it can be
+            # (AWS-UpdateLinuxAmi passes runInstances' StringList InstanceIds to
+            # aws:createImage's String InstanceId): only its value decides.
+            variable = placeholder_type(value, types)
+            found.append(graded(finding, WARNING) if variable else finding)
     return found
 
 
@@ -239,25 +301,36 @@ def _outputs(doc: Source, step: StepRef) -> list[Finding]:
         if isinstance(selector, str) and selector:
             problem = selector_problem(selector)
             if problem:
-                found.append(
-                    doc.value_finding(
-                        "WU206",
-                        (*at, "Selector"),
-                        f"step {step.name}: output Selector {selector!r} {problem}",
-                        "a JSONPath such as $.Payload.Name",
-                    )
+                finding = doc.value_finding(
+                    "WU206",
+                    (*at, "Selector"),
+                    f"step {step.name}: output Selector {selector!r} {problem}",
+                    "a JSONPath such as $.Payload.Name",
                 )
+                found.append(selector_finding(finding, problem))
     return found
 
 
+NO_ROOT = "does not start with $"
+
+
 def selector_problem(selector: str) -> str:
-    if not selector.startswith("$"):
-        return "does not start with $"
+    """Why ``selector`` is not a JSONPath ('' when it is); NO_ROOT when only its $ is missing.
+
+    AWS's own runbooks write selectors without the root (``SnapshotId``,
+    ``Stacks[0].StackStatus``) and AWS accepts them, read from the root as ``$.``.
+    """
+    rooted = selector if selector.startswith("$") else "$." + selector
     try:
-        compile_selector(selector)
+        compile_selector(rooted)
     except SelectorError:
         return "is not a JSONPath"
-    return ""
+    return "" if rooted == selector else NO_ROOT
+
+
+def selector_finding(finding: Finding, problem: str) -> Finding:
+    """A selector without its $ works, so it is a warning; one that does not parse is not."""
+    return graded(finding, WARNING) if problem == NO_ROOT else finding
 
 
 def _branch(doc: Source, step: StepRef) -> list[Finding]:

@@ -16,9 +16,15 @@ from botocore import xform_name
 from botocore.exceptions import UnknownServiceError
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
-from .actions import placeholder_type, selector_problem, suggest, variable_types
+from .actions import (
+    placeholder_type,
+    selector_finding,
+    selector_problem,
+    suggest,
+    variable_types,
+)
 from .context import Context
-from .findings import Finding
+from .findings import WARNING, Finding, graded
 from .loader import DataPath, Source
 from .model import StepRef, all_steps
 
@@ -46,6 +52,13 @@ def service_model(name: str) -> ServiceModel | None:
         return _session().get_service_model(name)
     except UnknownServiceError:
         return None
+
+
+@cache
+def _lower_camel_names(service: str) -> dict[str, str]:
+    """deleteObject -> DeleteObject: AWS's own runbooks name Apis so, and AWS runs them."""
+    model = service_model(service)
+    return {op[:1].lower() + op[1:]: op for op in model.operation_names} if model else {}
 
 
 @cache
@@ -83,14 +96,13 @@ def _step(
     if "PropertySelector" in control and isinstance(inputs.get("PropertySelector"), str):
         problem = selector_problem(inputs["PropertySelector"])
         if problem:
-            found.append(
-                doc.value_finding(
-                    "WU307",
-                    (*at, "PropertySelector"),
-                    f"step {step.name}: PropertySelector {inputs['PropertySelector']!r} {problem}",
-                    "a JSONPath into the response, e.g. $.Reservations[0].Instances[0].State.Name",
-                )
+            finding = doc.value_finding(
+                "WU307",
+                (*at, "PropertySelector"),
+                f"step {step.name}: PropertySelector {inputs['PropertySelector']!r} {problem}",
+                "a JSONPath into the response, e.g. $.Reservations[0].Instances[0].State.Name",
             )
+            found.append(selector_finding(finding, problem))
     service, api = inputs.get("Service"), inputs.get("Api")
     if not isinstance(service, str) or not isinstance(api, str) or "{{" in service + api:
         return found  # missing ones are WU202; variables are only known at run time
@@ -108,7 +120,7 @@ def _step(
     service = service.lower()
     model = service_model(service)
     if api not in model.operation_names:
-        pascal = _snake_names(service).get(api)
+        pascal = _snake_names(service).get(api) or _lower_camel_names(service).get(api)
         if pascal is None:
             found.append(
                 doc.value_finding(
@@ -123,7 +135,7 @@ def _step(
             doc.value_finding(
                 "WU303",
                 (*at, "Api"),
-                f"step {step.name}: Api {api!r} is the boto3 method name",
+                f"step {step.name}: Api {api!r} is a method name, not the operation's",
                 f"write the operation name {pascal!r}",
             )
         )
@@ -132,15 +144,16 @@ def _step(
     members = shape.members if shape is not None else {}
     request = {k: v for k, v in inputs.items() if k not in control}
     for name, value in request.items():
+        if value is None:
+            continue  # AWS's own runbooks pass null for "not given"
         if name not in members:
-            found.append(
-                doc.finding(
-                    "WU304",
-                    (*at, name),
-                    f"step {step.name}: {service} {api} has no request member {name!r}",
-                    suggest(name, members) or f"its members: {', '.join(members) or 'none'}",
-                )
+            finding = doc.finding(
+                "WU304",
+                (*at, name),
+                f"step {step.name}: {service} {api} has no request member {name!r}",
+                suggest(name, members) or f"its members: {', '.join(members) or 'none'}",
             )
+            found.append(graded(finding, WARNING) if _plural_of_member(name, members) else finding)
             continue
         found += _value(doc, step, value, members[name], (*at, name), name, types)
     for name in shape.required_members if shape is not None else ():
@@ -156,6 +169,13 @@ def _step(
     return found
 
 
+def _plural_of_member(name: str, members: Any) -> bool:
+    """``Filters`` for a member ``Filter`` (or the reverse): AWS's own runbooks pass
+    ``Filters`` to ec2 DescribeFlowLogs and DescribeNatGateways, whose member is
+    ``Filter``, and AWS runs them; most EC2 operations name the member ``Filters``."""
+    return name.rstrip("s") in {m.rstrip("s") for m in members}
+
+
 def _value(
     doc: Source,
     step: StepRef,
@@ -164,6 +184,7 @@ def _value(
     at: DataPath,
     label: str,
     types: dict[str, str],
+    in_list: bool = False,
 ) -> list[Finding]:
     """Members of nested structures, lists and maps, as botocore's ParamValidator walks them."""
     kind = shape.type_name
@@ -173,17 +194,20 @@ def _value(
     if variable:
         wanted = "list" if kind == "list" else "map" if kind in ("map", "structure") else "one"
         got = "list" if variable in _LIST_TYPES else "map" if variable == "StringMap" else "one"
-        if wanted != got:
-            return [
-                doc.value_finding(
-                    "WU306",
-                    at,
-                    f"step {step.name}: {label} wants a {_shape_word(kind)}; "
-                    f"{value.strip()} is a {variable}",
-                    "wrap the variable in a list: ['{{ Name }}']" if kind == "list" else "",
-                )
-            ]
-        return []
+        if wanted == got or (got == "list" and in_list):
+            # A list variable as a list's item is spliced in: automation-variables.md's own
+            # example passes ["{{LaunchInstance.InstanceIds}}"] as InstanceIds.
+            return []
+        finding = doc.value_finding(
+            "WU306",
+            at,
+            f"step {step.name}: {label} wants a {_shape_word(kind)}; "
+            f"{value.strip()} is a {variable}",
+            "wrap the variable in a list: ['{{ Name }}']" if kind == "list" else "",
+        )
+        # A list variable for one value resolves when the list has one item
+        # (AWS-UpdateLinuxAmi passes a StringList as aws:createImage's InstanceId).
+        return [graded(finding, WARNING) if got == "list" and wanted == "one" else finding]
     if kind == "structure":
         if not isinstance(value, dict):
             return [_wrong(doc, step, value, kind, at, label)]
@@ -193,7 +217,9 @@ def _value(
             return [_wrong(doc, step, value, kind, at, label)]
         found = []
         for index, item in enumerate(value):
-            found += _value(doc, step, item, shape.member, (*at, index), f"{label}[{index}]", types)
+            found += _value(
+                doc, step, item, shape.member, (*at, index), f"{label}[{index}]", types, True
+            )
         return found
     if kind == "map":
         if not isinstance(value, dict):
@@ -202,6 +228,10 @@ def _value(
         for key, item in value.items():
             found += _value(doc, step, item, shape.value, (*at, key), f"{label}.{key}", types)
         return found
+    if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], list | dict):
+        # One value in a list, for one value: AWS's own runbooks do it, and Automation
+        # unwraps it as it does a one-item list variable.
+        return [graded(_wrong(doc, step, value, kind, at, label), WARNING)]
     if isinstance(value, list | dict):
         return [_wrong(doc, step, value, kind, at, label)]
     return []

@@ -39,6 +39,16 @@ WELL_KNOWN_AWS_DOCUMENTS = {
 }
 
 
+# botocore's ssm model, CreateDocument Name: "You can't use the following strings as
+# document name prefixes. These are reserved by Amazon Web Services": so a document
+# named so is AWS's own, whether or not the validator knows it.
+RESERVED_NAME_PREFIXES = ("aws", "amazon", "amzn")
+
+
+def is_aws_owned_name(name: str) -> bool:
+    return name.lower().startswith(RESERVED_NAME_PREFIXES)
+
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What a caller must know of a document: its type and parameters (name -> required)."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from .actions import suggest
 from .apis import API_ACTIONS
-from .context import AUTOMATION, COMMAND, Context
+from .context import AUTOMATION, COMMAND, Context, is_aws_owned_name
 from .findings import Finding
 from .loader import DataPath, Source
 from .model import StepRef, all_steps
@@ -52,13 +52,18 @@ def _document(
     if not isinstance(name, str) or "{{" in name or name.startswith("arn:"):
         return []
     info = ctx.documents.get(name)
+    if info is None and is_aws_owned_name(name) and not suggest(name, ctx.documents, 0.9):
+        # A reserved name is AWS's own: it exists, with parameters not known here. Only one
+        # a letter or two from a known document is worth a word (a typo, most likely).
+        return []
     if info is None:
+        # The account may hold it: only a run that cannot find it fails.
         return [
             doc.value_finding(
                 "WU601",
                 (*at, "DocumentName"),
-                f"step {step.name}: document {name!r} is not among the validated documents "
-                "nor a known AWS-owned one",
+                f"step {step.name}: document {name!r} is not among the validated documents; "
+                "a run fails unless the account has it",
                 suggest(name, ctx.documents) or "validate it together with this runbook",
             )
         ]

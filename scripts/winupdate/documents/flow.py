@@ -26,8 +26,12 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
     found = _targets(doc, graph.steps, set(graph.by_name))
     for step in graph.steps:
         if step.action == LOOP:
+            # A nested step may jump within its loop or out of it to a main step: AWS's
+            # own runbooks send a nested step's onFailure, onCancel and branch choices
+            # to main steps (automation-action-loop.html: the loop inherits its steps'
+            # onFailure).
             inner = nested_steps(step)
-            found += _targets(doc, inner, {s.name for s in inner})
+            found += _targets(doc, inner, {s.name for s in inner} | set(graph.by_name))
     if not found:  # with a jump to a missing step, what is unreachable is only a symptom
         found += _unreachable(doc, graph)
     found += _fall_off(doc, graph)

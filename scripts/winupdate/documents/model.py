@@ -115,7 +115,21 @@ class Graph:
             graph.failure[step.name] = _failure_edges(step, following)
             cancel = failure_target(step.raw.get("onCancel"))
             graph.cancel[step.name] = [cancel] if cancel else []
+            if step.action == LOOP:
+                graph._leave_loop(step)
         return graph
+
+    def _leave_loop(self, loop: StepRef) -> None:
+        """Nested steps may leave their loop for a main step (automation-action-loop.html:
+        the loop "inherits" its steps' onFailure); those jumps are the loop's own edges."""
+        for inner in nested_steps(loop):
+            for key, edges in (("onFailure", self.failure), ("onCancel", self.cancel)):
+                target = failure_target(inner.raw.get(key))
+                if target in self.by_name and target not in edges[loop.name]:
+                    edges[loop.name].append(target)
+            for target in _success_edges(inner, FALL_OFF):
+                if target in self.by_name and target not in self.success[loop.name]:
+                    self.success[loop.name].append(target)
 
     def first(self) -> str | None:
         return self.steps[0].name if self.steps else None
@@ -156,6 +170,52 @@ def _failure_edges(step: StepRef, following: str) -> list[str]:
         return _plain_next(step, following)
     target = failure_target(on_failure)
     return [target] if target else [ABORT]
+
+
+def every_run_reaches(graph: Graph, name: str) -> bool:
+    """Whether no run can end well without passing ``name``: every path from the first
+    step to a successful end (isEnd, or past the last step) goes through it. A run that
+    fails before it fails anyway, so a step that surely fails makes the run fail."""
+    first = graph.first()
+    if first is None or first == name:
+        return first is not None
+    seen: set[str] = set()
+    pending = [first]
+    while pending:
+        current = pending.pop()
+        if current in seen or current == name:
+            continue
+        seen.add(current)
+        edges = [*graph.success[current], *graph.failure[current]]
+        if END in edges or FALL_OFF in edges:
+            return False
+        pending.extend(t for t in graph.edges(current) if t in graph.by_name)
+    return True
+
+
+def may_hold(graph: Graph, produced: Callable[[StepRef], set[str]]) -> dict[str, set[str]]:
+    """For every reachable step, the facts that hold on some path into it.
+
+    Generous on purpose (it decides what is surely missing): a step counts as
+    producing its facts whether it succeeds or fails, since a failed step may still
+    record outputs (aws:runCommand's Status, for one).
+    """
+    first = graph.first()
+    if first is None:
+        return {}
+    holding: dict[str, set[str]] = {first: set()}
+    pending = [first]
+    while pending:
+        name = pending.pop()
+        after = holding[name] | produced(graph.by_name[name])
+        for target in graph.edges(name):
+            if target not in graph.by_name:
+                continue
+            known = holding.get(target)
+            if known is None or not after <= known:
+                holding[target] = (known or set()) | after
+                pending.append(target)
+    return holding
 
 
 def must_hold(graph: Graph, produced: Callable[[StepRef], set[str]]) -> dict[str, set[str]]:

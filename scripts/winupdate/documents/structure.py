@@ -13,7 +13,8 @@ from typing import Any
 
 from ..local.automation.variables import PLACEHOLDER
 from .context import Context
-from .findings import Finding
+from .findings import WARNING, Finding, graded
+from .java_regex import JavaPatternError, compile_java
 from .loader import Source
 
 TOP_LEVEL_KEYS = (
@@ -61,6 +62,21 @@ STEP_PROPERTIES = (
 STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 # A Terraform templatefile marker that is not the "$${" escape.
 TEMPLATE_MARKER = re.compile(r"(?<!\$)\$\{")
+# documents-schemas-features.md: "Documents of type Command can use schema version 1.2,
+# 2.0, and 2.2"; Automation "must use schema version 0.3".
+OTHER_SCHEMA_VERSIONS = {"1.2": "Command", "2.0": "Command", "2.2": "Command"}
+# Change Manager templates are schemaVersion 0.3 too; these keys are theirs alone.
+CHANGE_TEMPLATE_KEYS = ("templateInformation", "executableRunBooks", "emergencyChange")
+
+
+def other_kind(data: Any) -> str | None:
+    """The kind of document ``data`` is when it is plainly not an Automation runbook."""
+    if not isinstance(data, dict):
+        return None
+    if any(key in data for key in CHANGE_TEMPLATE_KEYS):
+        return "a Change Manager template"
+    kind = OTHER_SCHEMA_VERSIONS.get(str(data.get("schemaVersion")))
+    return f"a {kind} document" if kind else None
 
 
 def check(doc: Source, ctx: Context) -> list[Finding]:
@@ -74,6 +90,16 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
     if not isinstance(data, dict):
         return [*found, doc.finding("WU102", (), "the document must be a mapping with mainSteps")]
     version = data.get("schemaVersion")
+    kind = other_kind(data)
+    if kind is not None:
+        # One line instead of a list of errors that only say it is not a runbook.
+        notice = doc.value_finding(
+            "WU103",
+            ("schemaVersion",),
+            f"{kind} (schemaVersion {version!r}), not an Automation runbook: not checked",
+            "validate Automation runbooks (schemaVersion '0.3') only",
+        )
+        return [*found, graded(notice, WARNING)]
     if str(version) != "0.3":
         found.append(
             doc.value_finding(
@@ -184,16 +210,17 @@ def _default(doc: Source, name: str, spec: dict[str, Any], base: str) -> list[Fi
         )
         allowed = None
     pattern = spec.get("allowedPattern")
-    regex = None
+    compiled = None
     if pattern is not None:
         try:
-            regex = re.compile(str(pattern))
-        except re.error as err:
+            compiled = compile_java(str(pattern))
+        except JavaPatternError as err:
             found.append(
                 doc.value_finding(
                     "WU114",
                     (*where, "allowedPattern"),
-                    f"parameter {name}: allowedPattern does not compile: {err}",
+                    f"parameter {name}: allowedPattern is not a Java regular expression: {err}",
+                    "AWS compiles it with java.util.regex when the runbook is used",
                 )
             )
     if "default" not in spec:
@@ -213,31 +240,32 @@ def _default(doc: Source, name: str, spec: dict[str, Any], base: str) -> list[Fi
                 _default_hint(default, base),
             ),
         ]
-    values = default if base == "StringList" else [default]
+    # An empty default stands for "no value": the guide's own example pairs default ''
+    # with an allowedPattern it does not match (documents-syntax-data-elements-parameters.md),
+    # and the pattern is applied to "the user input". A default that misses either is only a
+    # problem for a run that is not given a value, so it is a warning.
+    values = [v for v in (default if base == "StringList" else [default]) if v != ""]
     if allowed is not None:
         for value in values:
             if value not in allowed:
-                found.append(
-                    doc.value_finding(
-                        "WU113",
-                        (*where, "default"),
-                        f"parameter {name}: default {value!r} "
-                        f"is not one of allowedValues {allowed}",
-                        _suggest(value, allowed),
-                    )
+                finding = doc.value_finding(
+                    "WU113",
+                    (*where, "default"),
+                    f"parameter {name}: default {value!r} is not one of allowedValues {allowed}",
+                    _suggest(value, allowed) or "a run given no value for it fails to start",
                 )
-    if regex is not None:
+                found.append(graded(finding, WARNING))
+    if compiled is not None:
         for value in values:
-            if isinstance(value, str) and not regex.search(value):
-                found.append(
-                    doc.value_finding(
-                        "WU114",
-                        (*where, "default"),
-                        f"parameter {name}: default {value!r} "
-                        f"does not match allowedPattern {pattern!r}",
-                        "change the default or the pattern (AWS checks the default against it)",
-                    )
+            if isinstance(value, str) and compiled.accepts(value) is False:
+                finding = doc.value_finding(
+                    "WU114",
+                    (*where, "default"),
+                    f"parameter {name}: default {value!r} "
+                    f"does not match allowedPattern {pattern!r}",
+                    "a run given no value for it fails to start; change the default or the pattern",
                 )
+                found.append(graded(finding, WARNING))
     return found
 
 

@@ -107,14 +107,18 @@ def validate_sources(sources: list[Source], rendered: bool = False) -> list[Find
     for source in sources:
         for check in CHECKS:
             findings += check(source, ctx)
-            if check is structure.check and not _has_steps(source):
+            if check is structure.check and not _is_runbook(source):
                 break  # nothing further can be read from it
     return findings
 
 
-def _has_steps(source: Source) -> bool:
+def _is_runbook(source: Source) -> bool:
     data = source.data
-    return isinstance(data, dict) and isinstance(data.get("mainSteps"), list)
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("mainSteps"), list)
+        and structure.other_kind(data) is None
+    )
 
 
 def validate_paths(paths: list[str | Path], rendered: bool = False) -> Report:

@@ -15,9 +15,19 @@ from ..local.automation.registry import spec
 from ..local.automation.variables import PLACEHOLDER
 from .actions import suggest
 from .context import Context
-from .findings import Finding
+from .findings import ERROR, Finding, graded
 from .loader import DataPath, Source
-from .model import LOOP, Graph, StepRef, all_steps, must_hold, nested_steps, parameters
+from .model import (
+    LOOP,
+    Graph,
+    StepRef,
+    all_steps,
+    every_run_reaches,
+    may_hold,
+    must_hold,
+    nested_steps,
+    parameters,
+)
 
 SYSTEM_VARIABLES = {
     "automation": ("EXECUTION_ID", "DOCUMENT_NAME"),
@@ -55,8 +65,9 @@ def produced(step: StepRef) -> set[str]:
 
 
 class _Resolver:
-    def __init__(self, doc: Source) -> None:
+    def __init__(self, doc: Source, graph: Graph | None = None) -> None:
         self.doc = doc
+        self.graph = graph
         self.params = parameters(doc)
         data = doc.data if isinstance(doc.data, dict) else {}
         declared = data.get("variables")
@@ -64,7 +75,15 @@ class _Resolver:
         self.steps = {s.name: s for s in all_steps(doc)}
         self.used: set[str] = set()
 
-    def resolve(self, name: str, where: DataPath, step: str, available: set[str]) -> Finding | None:
+    def resolve(
+        self,
+        name: str,
+        where: DataPath,
+        step: str,
+        available: set[str],
+        possible: set[str],
+        main_step: str = "",
+    ) -> Finding | None:
         doc = self.doc
         if name in self.params:
             self.used.add(name)
@@ -99,6 +118,8 @@ class _Resolver:
                 )
         if "." in name:
             owner, _, output = name.partition(".")
+            if owner in self.steps and spec(self.steps[owner].action) is None:
+                return None  # an action the registry does not know: its outputs are unknown
             if owner not in self.steps:
                 return doc.value_finding(
                     "WU501",
@@ -119,7 +140,20 @@ class _Resolver:
                         else "declare it under the step's outputs"
                     ),
                 )
+            if name not in possible:
+                # No path runs the producer first: the step can never succeed, and when
+                # every run must pass it, every run fails. Otherwise only runs that take
+                # it fail (AWS's own runbooks have such uses on rare failure paths).
+                finding = doc.value_finding(
+                    "WU502",
+                    where,
+                    f"{step}: {{{{{name}}}}} is set on no path to this step",
+                    f"{owner} never runs before it; move the use after {owner}",
+                )
+                certain = self.graph is not None and every_run_reaches(self.graph, main_step)
+                return graded(finding, ERROR) if certain else finding
             if name not in available:
+                # AWS does not check this; a run fails only if it takes such a path.
                 return doc.value_finding(
                     "WU502",
                     where,
@@ -141,21 +175,31 @@ class _Resolver:
 
 
 def check(doc: Source, ctx: Context) -> list[Finding]:
-    resolver = _Resolver(doc)
     graph = Graph.of(doc)
+    resolver = _Resolver(doc, graph)
     holding = must_hold(graph, produced)
+    possible = may_hold(graph, produced)
     found: list[Finding] = []
     for step in graph.steps:
         if step.name not in holding:
             continue  # unreachable (WU402): what it could see is undefined
-        found += _uses(resolver, step, holding[step.name])
+        found += _uses(resolver, step, holding[step.name], possible[step.name], step.name)
         if step.action == LOOP:
             inner_facts = holding[step.name] | produced(step)
+            inner_possible = possible[step.name] | produced(step)
             for inner in nested_steps(step):
-                found += _uses(resolver, inner, inner_facts)
+                found += _uses(resolver, inner, inner_facts, inner_possible, step.name)
+            # LoopCondition is read after each pass, when the nested steps have run.
+            condition = step.inputs.get("LoopCondition")
+            where = (*step.where, "inputs", "LoopCondition")
+            for at, name in placeholders(condition, where):
+                problem = resolver.resolve(
+                    name, at, f"step {step.name}", inner_facts, inner_possible, step.name
+                )
+                found += [problem] if problem else []
     data = doc.data if isinstance(doc.data, dict) else {}
     for where, name in placeholders(data.get("assumeRole"), ("assumeRole",)):
-        problem = resolver.resolve(name, where, "assumeRole", set())
+        problem = resolver.resolve(name, where, "assumeRole", set(), set())
         found += [problem] if problem else []
     found += _defaults(doc, resolver)
     found += _document_outputs(doc, data.get("outputs"), resolver)
@@ -172,34 +216,55 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
     return found
 
 
-def _uses(resolver: _Resolver, step: StepRef, available: set[str]) -> list[Finding]:
+def _uses(
+    resolver: _Resolver, step: StepRef, available: set[str], possible: set[str], main_step: str
+) -> list[Finding]:
     found = []
     inputs = step.inputs
     if step.action == LOOP:  # nested steps are checked on their own, with the loop's outputs
-        inputs = {k: v for k, v in inputs.items() if k != "Steps"}
+        inputs = {k: v for k, v in inputs.items() if k not in ("Steps", "LoopCondition")}
     for where, name in placeholders(inputs, (*step.where, "inputs")):
-        problem = resolver.resolve(name, where, f"step {step.name}", available)
+        problem = resolver.resolve(name, where, f"step {step.name}", available, possible, main_step)
         if problem:
             found.append(problem)
     return found
 
 
 def _defaults(doc: Source, resolver: _Resolver) -> list[Finding]:
+    """A default may read Parameter Store and the system variables (AWS's own runbooks
+    default names to ``..._{{global:DATE_TIME}}`` and roles to ``{{global:ACCOUNT_ID}}``);
+    automation-variables.md lists one parameter referring to another as unsupported,
+    though AWS-UpdateLinuxAmi does it, so that is a warning."""
     found = []
     for name, spec_ in resolver.params.items():
         if not isinstance(spec_, dict):
             continue
         for where, ref in placeholders(spec_.get("default"), ("parameters", name, "default")):
-            if not ref.startswith("ssm:") or not ref[4:]:
+            prefix, colon, rest = ref.partition(":")
+            if prefix == "ssm" and rest:
+                continue
+            if colon and rest in SYSTEM_VARIABLES.get(prefix, ()):
+                continue
+            if not colon and ref in resolver.params and ref != name:
+                resolver.used.add(ref)
                 found.append(
                     doc.value_finding(
-                        "WU501",
+                        "WU508",
                         where,
-                        f"parameter {name}: a default can reference only "
-                        f"{{{{ssm:<name>}}}}, not {{{{{ref}}}}}",
-                        "put a literal value or an {{ssm:...}} reference here",
+                        f"parameter {name}: its default refers to parameter {ref}",
+                        "the guide lists this as unsupported; pass the value at start instead",
                     )
                 )
+                continue
+            found.append(
+                doc.value_finding(
+                    "WU501",
+                    where,
+                    f"parameter {name}: a default can reference {{{{ssm:<name>}}}}, a system "
+                    f"variable or another parameter, not {{{{{ref}}}}}",
+                    "put a literal value or an {{ssm:...}} reference here",
+                )
+            )
     return found
 
 

@@ -40,6 +40,9 @@ _SPECS: tuple[ActionSpec, ...] = (
             _i("Message"),
             _i("MinRequiredApprovals", "Integer", description="defaults to 1"),
             _i("Approvers", "StringList", required=True),
+            # Today's page (automation-action-approve.html) adds approvals through Change
+            # Manager-style approver groups; its shape is not modelled, so any value goes.
+            _i("EnhancedApprovals", "Any", description="newer than the archived page"),
         ),
         outputs=(_o("ApprovalStatus"), _o("ApproverDecisions", "MapList")),
         reference="automation-action-approve.md",
@@ -76,6 +79,8 @@ _SPECS: tuple[ActionSpec, ...] = (
             _i("DesiredState", required=True, description="running | stopped | terminated"),
             _i("Force", "Boolean"),
             _i("AdditionalInfo", description="reserved"),
+            # automation-action-changestate.html's example today (not the archived page).
+            _i("FailOnUnexpectedStopped", "Boolean", description="newer than the archived page"),
         ),
         reference="automation-action-changestate.md",
     ),
@@ -237,6 +242,9 @@ _SPECS: tuple[ActionSpec, ...] = (
             _o("FunctionError"),
             _o("LogResult"),
             _o("Payload"),
+            # Not on the page: AWS's own runbooks (AWSSupport-TroubleshootGlueConnection)
+            # read the function's response as OutputPayload, as for aws:executeScript.
+            _o("OutputPayload"),
         ),
         reference="automation-action-lamb.md",
     ),
@@ -261,6 +269,9 @@ _SPECS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "aws:pause",
+        # The page shows "inputs: {}"; AWS's own runbooks pass a Message (shown while the
+        # run waits), and AWS accepts them.
+        inputs=(_i("Message", description="not on the page; AWS's own runbooks pass it"),),
         reference="automation-action-pause.md",
         notes="waits until SendAutomationSignal sends Resume",
     ),
