@@ -80,3 +80,33 @@ def api_calls(endpoint: str, execution_id: str) -> int:
     url = f"{endpoint}/_winupdate/automation/calls?execution_id={execution_id}"
     with urllib.request.urlopen(url) as response:
         return json.load(response)["calls"]
+
+
+SSM_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def service_role(iam: Any, name: str, statements: list[dict[str, Any]] | None = None) -> str:
+    """The ARN of a role Systems Manager may assume (created once), whose inline policy has
+    ``statements`` (default: everything). automation-setup-iam.md: a service role for
+    Automation or a maintenance window trusts ssm.amazonaws.com."""
+    try:
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    except iam.exceptions.NoSuchEntityException:
+        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(SSM_TRUST))[
+            "Role"
+        ]["Arn"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": statements or [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=json.dumps(policy))
+    return arn

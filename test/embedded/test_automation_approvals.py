@@ -28,10 +28,18 @@ def me(client):
     return client("sts").get_caller_identity()["Arn"]
 
 
+# What an approver needs (the embedded AWS enforces IAM for an IAM user's key): send the
+# signal, and read the execution it approves.
+APPROVER_POLICY = """{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+  "Action": ["ssm:SendAutomationSignal", "ssm:GetAutomationExecution"],
+  "Resource": "arn:aws:ssm:*:*:automation-execution/*"}]}"""
+
+
 def approver_client(client, endpoint, user_name):
-    """An SSM client signed with a new IAM user's own access key."""
+    """An SSM client signed with a new IAM user's own access key, allowed to approve."""
     iam = client("iam")
     arn = iam.create_user(UserName=user_name)["User"]["Arn"]
+    iam.put_user_policy(UserName=user_name, PolicyName="approve", PolicyDocument=APPROVER_POLICY)
     key = iam.create_access_key(UserName=user_name)["AccessKey"]
     ssm = boto3.client(
         "ssm",

@@ -28,7 +28,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 import winupdate.local.maintenance_window_runs.responses as responses_module
 import winupdate.local.maintenance_window_runs.runner as runner_module
-from automation_support import create_runbook, runbook
+from automation_support import create_runbook, runbook, service_role
 from shape_check import checked
 from winupdate.errors import WinUpdateError
 from winupdate.local.control_client import ControlClient
@@ -47,6 +47,13 @@ PSEUDO_PARAMETERS = (
     "TASK_EXECUTION_ID",
     "INVOCATION_ID",
 )
+
+
+@pytest.fixture(autouse=True)
+def window_role(client):
+    """The tasks' service role exists and trusts Systems Manager: the window starts each
+    runbook as a session of it (mw-cli-task-options.md, ServiceRoleArn)."""
+    return service_role(client("iam"), ROLE_ARN.rsplit("/", 1)[-1])
 
 
 @pytest.fixture

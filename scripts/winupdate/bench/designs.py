@@ -7,11 +7,14 @@ files as they were published, the module's templates rendered with its default v
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..documents.render import render, template_variables
+from moto.moto_api._internal import mock_random
+
+from ..documents.render import STAND_IN_ACCOUNT, render, template_variables
 from ..errors import UsageError
 from ..local.automation.runbook import load_runbook
 from ..local.automation.variables import substitute
@@ -20,6 +23,21 @@ from ..local.fleet.run_command import INSTALL_WINDOWS_UPDATES
 REPO = Path(__file__).resolve().parents[3]
 SEED_DIR = REPO / "test" / "fixtures" / "seed"
 TAG_KEY = "WinUpdate"
+SSM_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": STAND_IN_ACCOUNT}},
+        }
+    ],
+}
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 
 
 @dataclass
@@ -30,6 +48,7 @@ class Design:
     target_parameter: str
     process_parameters: dict[str, list[str]]
     parameter_names: dict[str, str]  # EC2UpdateTag / NotificationArn / Approvers -> SSM name
+    role_arn: str | None = None  # the runbooks' assumeRole, created by install()
 
     def install_parameters(self) -> dict[str, Any]:
         """The Parameters this design's runbooks send to AWS-InstallWindowsUpdates when
@@ -39,7 +58,22 @@ class Design:
             raise UsageError(f"{self.name}: no runbook step sends AWS-InstallWindowsUpdates")
         return found
 
-    def install(self, ssm: Any, topic: str, approver: str) -> None:
+    def install(self, ssm: Any, iam: Any, topic: str, approver: str) -> None:
+        if self.role_arn:
+            # The role the module's runbooks assume, trusted by Systems Manager as the
+            # module's is. Its policy allows everything: the benchmark measures the cost of
+            # authorizing every call; the integration suite proves the module's own policy.
+            # Made with the seeded ids' random left as it was, so that the instances and
+            # executions get the ids they had before runs assumed a role.
+            name = self.role_arn.rsplit("/", 1)[-1]
+            state = mock_random.getstate()
+            try:
+                iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(SSM_TRUST))
+                iam.put_role_policy(
+                    RoleName=name, PolicyName="bench", PolicyDocument=json.dumps(ALLOW_ALL)
+                )
+            finally:
+                mock_random.setstate(state)
         values = {"EC2UpdateTag": TAG_KEY, "NotificationArn": topic, "Approvers": approver}
         for key, name in self.parameter_names.items():
             kind = "StringList" if key == "Approvers" else "String"
@@ -121,6 +155,7 @@ def module_design(repo: Path = REPO) -> Design:
         target_parameter="InstanceId",
         process_parameters={},
         parameter_names=dict(variables["parameter_names"]),
+        role_arn=variables["role_arn"],
     )
 
 

@@ -100,7 +100,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
     control = ControlClient(endpoint)
     topic = sns.create_topic(Name="AutomationWinUpdateBench")["TopicArn"]
     approver = "arn:aws:iam::123456789012:user/bench-approver"
-    design.install(ssm, topic, approver)
+    design.install(ssm, session.client("iam", endpoint_url=endpoint), topic, approver)
 
     fleet = aws.service("fleet")
     instance_ids = _launch(ec2, ssm, fleet, bench.instances)

@@ -30,6 +30,8 @@ JSON_TARGET_PREFIXES = {"AmazonSSM": "ssm"}
 # Services that answer errors in XML (botocore's "query"/"ec2" protocols).
 QUERY_PROTOCOL = {"ec2", "sns", "iam", "sts", "autoscaling", "cloudformation", "rds", "sqs"}
 CONTROL_PREFIX = "/_winupdate/"
+# Services whose writes change who a key is or what it may do.
+IDENTITY_SERVICES = ("iam", "sts")
 
 
 @dataclass
@@ -110,7 +112,14 @@ def probe(service: str, name: str) -> Callable[[Probe], Probe]:
 READ_PREFIXES = ("Describe", "Get", "List")
 
 
-def fingerprint(aws: EmbeddedAws, service: str, name: str, region: str, params: dict) -> Any:
+def fingerprint(
+    aws: EmbeddedAws,
+    service: str,
+    name: str,
+    region: str,
+    params: dict,
+    access_key: str | None = None,
+) -> Any:
     """What the answer to the read ``name(params)`` would depend on right now, without
     answering it; ``None`` when that cannot be told: no probe, a hook or an injected fault
     that would act on the call, an ``@after`` hook, or a call that would fail.
@@ -126,8 +135,9 @@ def fingerprint(aws: EmbeddedAws, service: str, name: str, region: str, params: 
         return None
     if aws.fault_pending(service, name):
         return None
-    call = Call(aws, service, name, region, DEFAULT_ACCOUNT_ID, None, params)
+    call = Call(aws, service, name, region, DEFAULT_ACCOUNT_ID, access_key, params)
     try:
+        aws.authorize(call)  # a read that would be refused is made, to be refused
         aws.before_request()  # the modelled processes catch up, as for a request
         for check in _BEFORE.get(key, ()):
             check(call)
@@ -186,6 +196,9 @@ class Dispatcher:
                         "InvalidSignatureException",
                         f"Credential should be scoped to a valid region, not '{call.region}'.",
                     )
+                # IAM decides before anything else is looked at (a denied request
+                # changes nothing, and is not faulted or counted by our services).
+                self.aws.authorize(call)
                 self.aws.before_request(call)
                 self.aws.check_faults(call)
                 for check in _BEFORE.get((call.service, call.operation), ()):
@@ -198,8 +211,19 @@ class Dispatcher:
             if handler is not None:
                 return self._answer_json(call, handler, start_response)
             hooks = _AFTER.get((call.service, call.operation))
-            if hooks:
-                return self._moto_then_hooks(environ, start_response, call, hooks)
+            try:
+                if hooks:
+                    return self._moto_then_hooks(environ, start_response, call, hooks)
+                return self.moto_app(environ, start_response)
+            finally:
+                if call.service in IDENTITY_SERVICES and not call.operation.startswith(
+                    READ_PREFIXES
+                ):
+                    self.aws.identities_changed()
+        try:
+            self.aws.refuse_unidentified(environ)
+        except AwsError as err:
+            return _answer_query_error(err, "", start_response)
         return self.moto_app(environ, start_response)
 
     def _identify(self, environ: dict[str, Any], body: bytes) -> Call | None:

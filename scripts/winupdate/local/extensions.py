@@ -29,6 +29,7 @@ HANDLER_MODULES = [
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.
 SERVICES = {
+    "iam": "winupdate.local.iam.authorizer:Authorizer",
     "faults": "winupdate.local.faults:FaultService",
     "automation": "winupdate.local.automation.service:AutomationService",
     "fleet": "winupdate.local.fleet.service:fleet",

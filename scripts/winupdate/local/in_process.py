@@ -95,18 +95,21 @@ def answer(
     return started["status"], dict(started["headers"]), data
 
 
-def credential_scope(access_key: str) -> Callable[..., None]:
+def credential_scope(access_key: str | Callable[[], str]) -> Callable[..., None]:
     """A botocore ``before-sign`` handler for an unsigned client: the Authorization header
     of a SigV4 signature with its credential scope (key, date, region, service) and no
     signature. The region and service are the client's and its model's signing name: for
     a client with an endpoint URL of its own, the scope botocore signs with for the
     services the runbooks call (ec2, ssm, sns, iam, sts: ``test_in_process.py``). Only
-    services whose endpoint rules rename the signing name (s3express) would differ."""
+    services whose endpoint rules rename the signing name (s3express) would differ.
+    ``access_key`` may be a function: the key is then whoever is calling now."""
+
+    key_of = access_key if callable(access_key) else lambda: access_key
 
     def add_scope(request: AWSRequest, signing_name: str, region_name: str, **_: Any) -> None:
         day = time.strftime("%Y%m%d", time.gmtime())
         request.headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={access_key}/{day}/{region_name}/{signing_name}"
+            f"AWS4-HMAC-SHA256 Credential={key_of()}/{day}/{region_name}/{signing_name}"
             "/aws4_request, SignedHeaders=host, Signature=none"
         )
 

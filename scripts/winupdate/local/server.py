@@ -209,7 +209,7 @@ class EmbeddedAws:
             service.tick()
         automation = self._services.get("automation")
         if automation is not None and call is not None:
-            automation.note_call(call.access_key)
+            automation.note_call(call)
 
     # -- virtual time: what the engine asks before it moves the clock ----------------
     def request_started(self) -> None:
@@ -236,10 +236,34 @@ class EmbeddedAws:
         for service in self._services.values():
             service.tick()
 
+    def _calling_key(self) -> str:
+        """The key of whoever a step's call is made as: its execution's role session or
+        its caller (``calling.access_key``); the service's own key otherwise."""
+        return getattr(self.calling, "access_key", None) or SERVICE_ACCESS_KEY
+
     def _tag_request(self, request: Any, **_: Any) -> None:
         execution_id = getattr(self.calling, "execution_id", None)
         if execution_id:
             request.headers[EXECUTION_HEADER] = execution_id
+
+    # -- IAM ------------------------------------------------------------------------
+    def authorize(self, call: Any) -> None:
+        """Raise the service's access-denied error unless the caller may make ``call``."""
+        iam = self._services.get("iam")
+        if iam is not None:
+            iam.authorize(call.access_key, call.service, call.operation, call.region, call.params)
+
+    def identities_changed(self) -> None:
+        iam = self._services.get("iam")
+        if iam is not None:
+            iam.principals.changed()
+
+    def refuse_unidentified(self, environ: dict[str, Any]) -> None:
+        """A request we cannot name (a REST call: S3) from a principal IAM restricts is
+        refused: it could not be authorized."""
+        iam = self._services.get("iam")
+        if iam is not None:
+            iam.refuse_unidentified(environ)
 
     def check_faults(self, call: Any) -> None:
         faults = self._services.get("faults")
@@ -274,7 +298,7 @@ class EmbeddedAws:
                     ),
                 )
                 client.meta.events.register(
-                    "before-sign", in_process.credential_scope(SERVICE_ACCESS_KEY)
+                    "before-sign", in_process.credential_scope(self._calling_key)
                 )
                 client.meta.events.register("before-send", self._tag_request)
                 client.meta.events.register("before-send", in_process.sender(self._app))

@@ -136,7 +136,8 @@ class StepContext:
         if not aws.reuse_unchanged_polls:
             return (yield from self._request(service, api, params))
         read = (self.region, service, api, json.dumps(params, sort_keys=True, default=str))
-        before = fingerprint(aws, service, api, self.region, params)
+        key = self.execution.access_key
+        before = fingerprint(aws, service, api, self.region, params, key)
         if before is None:  # not a read, or one that cannot be told unchanged
             return (yield from self._request(service, api, params))
         kept = self.execution.kept_reads.get(read)
@@ -145,7 +146,7 @@ class StepContext:
                 self.execution.api_calls += 1
             return kept[1].copy()
         response = yield from self._request(service, api, params)
-        after = fingerprint(aws, service, api, self.region, params)
+        after = fingerprint(aws, service, api, self.region, params, key)
         if after == before:
             self.execution.kept_reads[read] = (after, KeptAnswer(response))
         else:
@@ -167,7 +168,9 @@ class StepContext:
         while True:
             with self.service.lock:
                 self.execution.api_calls += 1
-            self.service.aws.calling.execution_id = self.execution.execution_id
+            calling = self.service.aws.calling
+            calling.execution_id = self.execution.execution_id
+            calling.access_key = self.execution.access_key
             try:
                 response = method(**params)
             except ParamValidationError as err:
@@ -183,7 +186,7 @@ class StepContext:
             except BotoCoreError as err:
                 raise StepFailed(f"{type(err).__name__}: {err}") from err
             finally:
-                self.service.aws.calling.execution_id = None
+                calling.execution_id = calling.access_key = None
             response.pop("ResponseMetadata", None)
             return jsonable(response)
 

@@ -109,6 +109,11 @@ class Execution:
     children: list[str] = field(default_factory=list)
     progress: dict[str, int] | None = None
     tags: list[dict[str, str]] = field(default_factory=list)
+    # IAM: the key its steps' calls are signed with (its assumeRole's session, or its
+    # caller's key when the runbook assumes no role), and the key it was started with.
+    access_key: str | None = None
+    caller_key: str | None = None
+    role_arn: str | None = None
     # control
     cancel_requested: bool = False
     signals: list[dict[str, Any]] = field(default_factory=list)

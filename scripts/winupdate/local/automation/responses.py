@@ -66,6 +66,7 @@ def start_automation_execution(call: Call) -> dict[str, Any]:
         max_concurrency=p.get("MaxConcurrency"),
         max_errors=p.get("MaxErrors"),
         tags=p.get("Tags"),
+        caller_key=call.access_key,
     )
     return {"AutomationExecutionId": ex.execution_id}
 

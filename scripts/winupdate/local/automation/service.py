@@ -13,6 +13,7 @@ from moto.ssm.models import ssm_backends
 from moto.sts.models import sts_backends
 
 from .. import in_process
+from .assume_role import assume_role_of
 from .engine import Engine
 from .exceptions import (
     AutomationDefinitionNotFoundException,
@@ -94,10 +95,37 @@ class AutomationService:
         return float(setting_value(ex.account_id, ex.region, THROTTLING_RETRY))
 
     def script_access_key(self, ex: Execution) -> str:
-        key = "ASIASCRIPT" + ex.execution_id.replace("-", "")[:10].upper()
+        """The key a script's boto3 signs with: its execution's role session when there is
+        one (the script calls as the role, as on AWS), else a key of its own that calls as
+        the execution's caller. Either way its calls are counted against the execution."""
+        if ex.role_arn and ex.access_key:
+            key = ex.access_key
+        else:
+            key = "ASIASCRIPT" + ex.execution_id.replace("-", "")[:10].upper()
+            self.aws.service("iam").principals.alias(key, ex.access_key)
         with self.lock:
             self._script_keys[key] = ex.execution_id
         return key
+
+    def _assume(
+        self, role_arn: str, caller_key: str | None, account_id: str, region: str, execution_id: str
+    ) -> str:
+        """A session of the runbook's assumeRole for the execution's steps."""
+        from ..iam.service_roles import CannotAssume, assume_for_service
+
+        try:
+            return assume_for_service(
+                self.aws.service("iam"),
+                caller_key=caller_key,
+                caller_service="ssm",
+                service_principal="ssm.amazonaws.com",
+                role_arn=role_arn,
+                source_arn=f"arn:aws:ssm:{region}:{account_id}:automation-execution/{execution_id}",
+                session_name=execution_id,
+                region=region,
+            )
+        except CannotAssume as err:
+            raise InvalidAutomationExecutionParametersException(str(err)) from err
 
     def execution_of(self, call: Any) -> str | None:
         """The execution a request came from: a step's call (header) or its script's key."""
@@ -107,9 +135,14 @@ class AutomationService:
             call.access_key or ""
         )
 
-    def note_call(self, access_key: str | None) -> None:
-        """Count a request made by an execution's script against that execution."""
-        execution_id = self._script_keys.get(access_key or "")
+    def note_call(self, call: Any) -> None:
+        """Count a request made by an execution's script against that execution (a step's
+        own calls carry the execution header and are counted where they are made)."""
+        from ..server import EXECUTION_HEADER
+
+        if EXECUTION_HEADER.lower() in call.headers:
+            return
+        execution_id = self._script_keys.get(call.access_key or "")
         if execution_id is not None:
             with self.lock:
                 self.executions[execution_id].api_calls += 1
@@ -138,7 +171,10 @@ class AutomationService:
         max_errors: str | None = None,
         target: str | None = None,
         tags: list[dict[str, str]] | None = None,
+        caller_key: str | None = None,
     ) -> Execution:
+        """``caller_key``: the access key the start is made with (its principal passes the
+        runbook's assumeRole, or is who the steps run as when there is none)."""
         runbook, version = self.load_document(account_id, region, document_name, document_version)
         rate_controlled = bool(targets) or bool(target_maps)
         given = dict(parameters)
@@ -157,8 +193,13 @@ class AutomationService:
             )
         else:
             values = resolve_parameters(runbook, given, self._ssm_lookup(account_id, region))
+        execution_id = str(mock_random.uuid4())
+        role_arn = assume_role_of(runbook, values, account_id, region)
+        access_key = caller_key
+        if role_arn:
+            access_key = self._assume(role_arn, caller_key, account_id, region, execution_id)
         ex = Execution(
-            execution_id=str(mock_random.uuid4()),
+            execution_id=execution_id,
             document_name=document_name,
             document_version=version,
             runbook=runbook,
@@ -176,6 +217,9 @@ class AutomationService:
             max_errors=max_errors if rate_controlled else None,
             target=target,
             tags=list(tags or []),
+            access_key=access_key,
+            caller_key=caller_key,
+            role_arn=role_arn or None,
         )
         if rate_controlled:
             ex.progress = {
@@ -233,6 +277,7 @@ class AutomationService:
             executed_by=parent.executed_by,
             parent_id=parent.execution_id,
             target=value,
+            caller_key=parent.caller_key,
         )
         with self.lock:
             parent.children.append(child.execution_id)

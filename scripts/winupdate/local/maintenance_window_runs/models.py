@@ -157,6 +157,8 @@ class TaskExecution:
     pending: list[Target | None] = field(default_factory=list)
     running: list[Invocation] = field(default_factory=list)
     errors: int = 0
+    # the session of service_role the task's invocations are started with
+    session_key: str | None = None
     halted: bool = False
     cut_off: bool = False
 

@@ -29,7 +29,7 @@ import json
 import re
 import traceback
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from moto.ssm.models import FakeMaintenanceWindow, FakeMaintenanceWindowTask
 
@@ -250,6 +250,14 @@ def _invoke(
     with store.lock:
         task.invocations.append(invocation)
     try:
+        caller_key = _task_session(svc, run, task)
+        svc.aws.service("iam").authorize(
+            caller_key,
+            "ssm",
+            "StartAutomationExecution",
+            run.region,
+            {"DocumentName": task.task_arn, "DocumentVersion": version},
+        )
         execution = svc.start_execution(
             account_id=run.account_id,
             region=run.region,
@@ -257,6 +265,7 @@ def _invoke(
             document_version=version,
             parameters=parameters,
             executed_by=task.service_role or SERVICE_LINKED_ROLE.format(account=run.account_id),
+            caller_key=caller_key,
         )
     except AwsError as err:
         # AWS records the invocation and its failure; the task goes on with the others.
@@ -270,6 +279,34 @@ def _invoke(
         invocation.status = RunStatus.IN_PROGRESS
     task.running.append(invocation)
     svc.wake_when_finished(execution.execution_id, engine_key(run))
+
+
+def _task_session(svc: Any, run: WindowExecution, task: TaskExecution) -> str | None:
+    """The window starts a task's runbooks as the task's service role (mw-cli-task-options:
+    ServiceRoleArn); without one, as Systems Manager's service-linked role, which the
+    embedded AWS does not restrict."""
+    if not task.service_role:
+        return None
+    if task.session_key is None:
+        from ..automation.exceptions import InvalidAutomationExecutionParametersException
+        from ..iam.service_roles import CannotAssume, assume_for_service
+
+        try:
+            task.session_key = assume_for_service(
+                svc.aws.service("iam"),
+                caller_key=None,
+                caller_service="ssm",
+                service_principal="ssm.amazonaws.com",
+                role_arn=task.service_role,
+                source_arn=f"arn:aws:ssm:{run.region}:{run.account_id}:maintenancewindow/{run.window_id}",
+                session_name=task.task_execution_id,
+                region=run.region,
+            )
+        except CannotAssume as err:
+            raise InvalidAutomationExecutionParametersException(
+                f"The task's service role {task.service_role}: {err}"
+            ) from err
+    return task.session_key
 
 
 def _pseudo_values(

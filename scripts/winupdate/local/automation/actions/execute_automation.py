@@ -23,6 +23,17 @@ class ExecuteAutomation(Action):
         parent = self.ctx.execution
         svc = self.ctx.service
         try:
+            # The child is started by the parent's principal, as its own call would be.
+            svc.aws.service("iam").authorize(
+                parent.access_key,
+                "ssm",
+                "StartAutomationExecution",
+                parent.region,
+                {
+                    "DocumentName": str(inputs["DocumentName"]),
+                    "DocumentVersion": inputs.get("DocumentVersion"),
+                },
+            )
             child = svc.start_execution(
                 account_id=parent.account_id,
                 region=parent.region,
@@ -36,6 +47,7 @@ class ExecuteAutomation(Action):
                 max_concurrency=inputs.get("MaxConcurrency"),
                 max_errors=inputs.get("MaxErrors"),
                 tags=inputs.get("Tags"),
+                caller_key=parent.access_key,
             )
         except Exception as err:
             message = getattr(err, "message", str(err))
