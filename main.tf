@@ -18,11 +18,18 @@ locals {
   # as a run of the Start runbook with its defaults passes them (what the targetless task
   # starts). NotificationArn is the topic that the NotificationArn parameter holds: AWS
   # documents {{ssm:...}} references in parameter defaults, not in values passed to a run.
+  # An empty filter (no categories, no KBs) is left out: AWS's AutomationParameterValue is
+  # 1-512 characters, and the per-instance runbook's default is the same empty value.
   start_runbook = yamldecode(module.runbooks.rendered["AutomationStart"])
   process_parameters = merge(
     {
-      for name in ["Action", "AllowReboot", "SeverityLevels", "NoReboot", "AmiRetentionCount", "AutomationAssumeRole"] :
+      for name in [
+        "Action", "AllowReboot", "SeverityLevels", "Categories", "IncludeKbs", "ExcludeKbs",
+        "PublishedDaysOld", "PublishedDateAfter", "PublishedDateBefore", "NoReboot",
+        "AmiRetentionCount", "AutomationAssumeRole",
+      ] :
       name => tostring(local.start_runbook.parameters[name].default)
+      if tostring(local.start_runbook.parameters[name].default) != ""
     },
     { NotificationArn = module.notifications.topic_arn },
   )

@@ -98,8 +98,8 @@ variable "severity_levels" {
   default     = ["Critical", "Important", "Moderate", "Low"]
 
   validation {
-    condition     = length(var.severity_levels) > 0 && alltrue([for level in var.severity_levels : contains(["Critical", "Important", "Moderate", "Low"], level)])
-    error_message = "severity_levels must list one or more of Critical, Important, Moderate, Low (the MSRC severities AWS-InstallWindowsUpdates accepts)."
+    condition     = length(var.severity_levels) > 0 && alltrue([for level in var.severity_levels : contains(["Critical", "Important", "Moderate", "Low", "Unspecified"], level)])
+    error_message = "severity_levels must list one or more of Critical, Important, Moderate, Low, Unspecified: the MSRC severities AWS-InstallWindowsUpdates accepts, and every run of a runbook with another value would be refused."
   }
 }
 
@@ -118,24 +118,31 @@ variable "categories" {
 }
 
 variable "include_kbs" {
-  description = "KB articles to install (e.g. KB5005565); empty means no KB filter."
+  description = "KB articles to install (e.g. KB5005565 or 5005565); empty means no KB filter."
   type        = list(string)
   default     = []
 
+  # AWS-InstallWindowsUpdates' IncludeKbs pattern, item by item.
   validation {
-    condition     = alltrue([for kb in var.include_kbs : can(regex("^KB[0-9]{6,8}$", kb))])
-    error_message = "include_kbs must be KB article ids such as KB5005565."
+    condition     = alltrue([for kb in var.include_kbs : can(regex("^(KB)?[0-9]{1,7}$", kb))])
+    error_message = "include_kbs must be KB article ids such as KB5005565 or 5005565 (at most 7 digits), the form AWS-InstallWindowsUpdates accepts."
   }
 }
 
 variable "exclude_kbs" {
-  description = "KB articles never to install (e.g. KB5005565)."
+  description = "KB articles never to install (e.g. KB5005565 or 5005565); none may also be in include_kbs."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for kb in var.exclude_kbs : can(regex("^KB[0-9]{6,8}$", kb))])
-    error_message = "exclude_kbs must be KB article ids such as KB5005565."
+    condition     = alltrue([for kb in var.exclude_kbs : can(regex("^(KB)?[0-9]{1,7}$", kb))])
+    error_message = "exclude_kbs must be KB article ids such as KB5005565 or 5005565 (at most 7 digits), the form AWS-InstallWindowsUpdates accepts."
+  }
+  # KB5005565 and 5005565 are one article. Also checked when a run starts (the Start
+  # runbook's CheckFilters step) and by `winupdate run`.
+  validation {
+    condition     = length(setintersection(toset([for kb in var.exclude_kbs : trimprefix(kb, "KB")]), toset([for kb in var.include_kbs : trimprefix(kb, "KB")]))) == 0
+    error_message = "exclude_kbs and include_kbs must not share a KB article: a KB both to install and never to install has no meaning."
   }
 }
 

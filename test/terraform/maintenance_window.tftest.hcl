@@ -130,12 +130,27 @@ run "window_fan_out_passes_what_start_process_passes" {
   }
 
   # The same parameter names as the Start runbook's RunProcesses step, with the Start
-  # runbook's defaults: a parameter added there must reach the window's task too.
+  # runbook's defaults: a parameter added there must reach the window's task too. One whose
+  # default is empty (no category or KB filter) is left out, as AWS takes no empty parameter
+  # value (AutomationParameterValue: 1-512 characters); the next assert pins that the
+  # per-instance runbook then runs with the same empty default.
   assert {
-    condition = toset(keys(output.maintenance_window_task.parameters)) == toset(concat(["InstanceId"], keys(one([
-      for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
-    ]))))
-    error_message = "The task must pass InstanceId and exactly the parameters RunProcesses passes."
+    condition = toset(keys(output.maintenance_window_task.parameters)) == toset(concat(["InstanceId"], [
+      for name in keys(one([
+        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
+      ])) : name if tostring(yamldecode(output.rendered_documents["AutomationStart"]).parameters[name].default) != ""
+    ]))
+    error_message = "The task must pass InstanceId and exactly the parameters RunProcesses passes (but those with an empty default)."
+  }
+  assert {
+    condition = alltrue([
+      for name in keys(one([
+        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
+      ])) :
+      yamldecode(output.rendered_documents["AutomationProcess"]).parameters[name].default == ""
+      if !contains(keys(output.maintenance_window_task.parameters), name)
+    ])
+    error_message = "A parameter the task leaves out must have the same empty default in the per-instance runbook."
   }
   assert {
     condition = alltrue([
@@ -152,6 +167,22 @@ run "window_fan_out_passes_what_start_process_passes" {
   assert {
     condition     = output.maintenance_window_task.max_concurrency == "25%" && output.maintenance_window_task.max_errors == "0"
     error_message = "The window's own max_concurrency and max_errors must be the task's."
+  }
+}
+
+run "window_fan_out_passes_the_update_filters" {
+  command = plan
+
+  variables {
+    categories         = ["SecurityUpdates", "CriticalUpdates"]
+    include_kbs        = ["KB5005565"]
+    exclude_kbs        = ["5005566"]
+    maintenance_window = { enabled = true, fan_out = "window" }
+  }
+
+  assert {
+    condition     = one(output.maintenance_window_task.parameters.Categories) == "SecurityUpdates,CriticalUpdates" && one(output.maintenance_window_task.parameters.IncludeKbs) == "KB5005565" && one(output.maintenance_window_task.parameters.ExcludeKbs) == "5005566"
+    error_message = "The module's category and KB filters must reach every per-instance run of the window."
   }
 }
 

@@ -35,8 +35,7 @@ run "rejects_one_bad_value_per_variable" {
     kms_key_arn              = "alias/my-key"
     severity_levels          = ["Critical", "Urgent"]
     categories               = ["SecurityUpdate"]
-    include_kbs              = ["5005565"]
-    exclude_kbs              = ["KB12"]
+    include_kbs              = ["KB12345678"]
     max_concurrency          = "0"
     max_errors               = "-1"
     maintenance_window       = { enabled = true, schedule = "every sunday" }
@@ -56,7 +55,6 @@ run "rejects_one_bad_value_per_variable" {
     var.severity_levels,
     var.categories,
     var.include_kbs,
-    var.exclude_kbs,
     var.max_concurrency,
     var.max_errors,
     var.maintenance_window,
@@ -68,12 +66,15 @@ run "rejects_one_bad_value_per_variable" {
 run "rejects_a_second_bad_value_per_variable" {
   command = plan
 
+  # exclude_kbs is here, not above: its validation reads include_kbs (no KB in both), and
+  # Terraform skips it while include_kbs is invalid.
   variables {
     document_prefix          = "MY PREFIX "
     target_tag_key           = ""
     approvers                = [for i in range(11) : "arn:aws:iam::123456789012:user/u${i}"]
     approval_timeout_seconds = 90.5
     severity_levels          = []
+    exclude_kbs              = ["kb5005565"]
     max_concurrency          = "150%"
     max_errors               = "ten"
     ami_retention_count      = 1.5
@@ -86,6 +87,7 @@ run "rejects_a_second_bad_value_per_variable" {
     var.approvers,
     var.approval_timeout_seconds,
     var.severity_levels,
+    var.exclude_kbs,
     var.max_concurrency,
     var.max_errors,
     var.ami_retention_count,
@@ -180,5 +182,67 @@ run "rejects_an_unknown_fan_out" {
 
   expect_failures = [
     var.maintenance_window,
+  ]
+}
+
+# The update filters take AWS-InstallWindowsUpdates' allowedPatterns (its SeverityLevels,
+# Categories, IncludeKbs and ExcludeKbs parameters): what it accepts is accepted...
+run "accepts_the_filter_values_aws_install_windows_updates_accepts" {
+  command = plan
+
+  variables {
+    severity_levels = ["Critical", "Unspecified"]
+    categories      = ["SecurityUpdates", "UpdateRollups"]
+    include_kbs     = ["KB5005565", "12"]
+    exclude_kbs     = ["5005566", "KB1"]
+  }
+
+  assert {
+    condition     = yamldecode(output.rendered_documents["AutomationProcess"]).parameters.SeverityLevels.default == "Critical,Unspecified" && yamldecode(output.rendered_documents["AutomationStart"]).parameters.IncludeKbs.default == "KB5005565,12"
+    error_message = "The filters must be rendered into the runbooks' defaults."
+  }
+}
+
+# ... and what it refuses is refused at plan time, not after the before-AMIs are made.
+run "rejects_filter_values_aws_install_windows_updates_refuses" {
+  command = plan
+
+  variables {
+    severity_levels = ["critical"]
+    categories      = ["Security Updates"]
+    include_kbs     = ["KB"]
+  }
+
+  expect_failures = [
+    var.severity_levels,
+    var.categories,
+    var.include_kbs,
+  ]
+}
+
+# A run of its own: exclude_kbs' validation is skipped while include_kbs is invalid.
+run "rejects_an_exclude_kbs_value_aws_install_windows_updates_refuses" {
+  command = plan
+
+  variables {
+    exclude_kbs = ["KB5005565,KB5005566"]
+  }
+
+  expect_failures = [
+    var.exclude_kbs,
+  ]
+}
+
+# One article both to install and never to install; KB5005565 and 5005565 are the same.
+run "rejects_a_kb_both_included_and_excluded" {
+  command = plan
+
+  variables {
+    include_kbs = ["KB5005565", "KB5005570"]
+    exclude_kbs = ["5005565"]
+  }
+
+  expect_failures = [
+    var.exclude_kbs,
   ]
 }

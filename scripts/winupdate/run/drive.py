@@ -11,6 +11,7 @@ from typing import TextIO
 
 from .approve import approve, approve_command
 from .aws import Aws
+from .filters import check_filter_values, check_kb_overlap, given_filters
 from .follow import Follower, RunSnapshot, stop_run
 from .progress import PlainProgress, Progress, TtyProgress
 from .start import (
@@ -86,6 +87,9 @@ class RunCommand:
 
     def execute(self) -> int:
         o = self.options
+        # Before anything is sent: a bad filter would otherwise only fail at the update
+        # step, after every instance was imaged.
+        check_filter_values(given_filters(o.severity_levels, o.parameters))
         aws = Aws(o.region)
         self.aws = aws
         self.caller = aws.caller_arn()
@@ -101,6 +105,13 @@ class RunCommand:
             o.parameters,
             warn=lambda text: self.stderr.write(f"winupdate: warning: {text}\n"),
         )
+        # The KBs the run would use, the runbook's defaults included.
+        kbs = {
+            name: ",".join(parameters[name]) if name in parameters else declared[name].default
+            for name in ("IncludeKbs", "ExcludeKbs")
+            if name in parameters or (name in declared and declared[name].default)
+        }
+        check_kb_overlap(kbs.get("IncludeKbs") or "", kbs.get("ExcludeKbs") or "")
         execution_id = start_run(aws, o.document, parameters)
         self.say(f"started {o.document} {execution_id} ({parameters_text(parameters)})")
         follower = Follower(aws, execution_id, self.on_snapshot, o.interval, self.sleep)

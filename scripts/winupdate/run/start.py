@@ -49,6 +49,12 @@ def _value(parameter: DocumentParameter, raw: str) -> list[str]:
     # StringList and MapList parameters take several values; everything else takes one.
     if parameter.type == "StringList":
         return [v.strip() for v in raw.split(",") if v.strip()]
+    if raw == "":
+        # StartAutomationExecution's AutomationParameterValue is 1-512 characters.
+        raise BadParameter(
+            f"{parameter.name} is empty, and AWS takes no empty parameter value; leave it out "
+            "to use the runbook's default"
+        )
     return [raw]
 
 
