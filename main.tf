@@ -1,17 +1,50 @@
 locals {
   # The one place where cross-document names are made: every runbook reaches the
   # others only through this map, so a prefix change cannot leave a dangling name.
-  document_names = {
-    for base in ["AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate"] :
-    base => "${var.document_prefix}${base}"
-  }
+  document_bases = ["AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate"]
+  document_names = { for base in local.document_bases : base => "${var.document_prefix}${base}" }
 
-  # SNS topic names allow no dots; aws:approve needs the name to start with Automation.
-  name_stem  = replace(var.document_prefix, ".", "-")
-  topic_name = "Automation-${local.name_stem}WindowsUpdate"
-  role_name  = "${local.name_stem}WindowsUpdateAutomation"
+  # Every other name carries the whole prefix too, so that two deployments with different
+  # prefixes in one account share no name (the parameters included: they are
+  # <parameter_path_prefix><document_prefix><Name>). aws:approve needs the topic's name to
+  # start with Automation; SNS allows no dots in it, so a dotted prefix is written with
+  # dashes there and the topic gets a hash of the prefix, or "A.B-" and "A-B-" would share
+  # the topic and its key alias.
+  role_name   = "${var.document_prefix}WindowsUpdateAutomation"
+  window_name = "${var.document_prefix}WindowsUpdate"
+  topic_hash  = strcontains(var.document_prefix, ".") ? "-${substr(sha1(var.document_prefix), 0, 8)}" : ""
+  topic_name  = "Automation-${replace(var.document_prefix, ".", "-")}WindowsUpdate${local.topic_hash}"
 
   create_topic = var.sns_topic_arn == null
+
+  # The names made from document_prefix, each as <before><prefix><after>, with the longest
+  # name AWS accepts for it; `fixed` is the length of the name without the prefix (the topic's
+  # 9-character hash counted, though only a dotted prefix gets it). The document_prefix
+  # validation checks the prefix against this table: a validation may not read the names
+  # above, which are made from the variable it validates. The limits: CreateDocument Name
+  # ^[a-zA-Z0-9_\-.]{3,128}$ (SSM API Reference); CreateRole RoleName 64 and
+  # CreateInstanceProfile InstanceProfileName 128 characters (IAM API Reference); CreateTopic
+  # Name 256 characters (SNS API Reference); CreateAlias AliasName 256 characters, alias/
+  # included (KMS API Reference).
+  prefixed_name_limits = [
+    for name in concat(
+      [for base in local.document_bases : { what = "Automation document name", before = "", after = base, hash = false, max = 128 }],
+      [{ what = "IAM role name", before = "", after = "WindowsUpdateAutomation", hash = false, max = 64 }],
+      var.create_instance_profile ? [
+        { what = "IAM role name (instance role)", before = "", after = "WindowsUpdateAutomation-Instance", hash = false, max = 64 },
+        { what = "instance profile name", before = "", after = "WindowsUpdateAutomation-Instance", hash = false, max = 128 },
+      ] : [],
+      # Made unless sns_topic_arn (or kms_key_arn) is given; listed always, so that the table
+      # reads no variable that a bad value could make the check skip.
+      [{ what = "SNS topic name", before = "Automation-", after = "WindowsUpdate", hash = true, max = 256 }],
+      [{ what = "KMS alias name", before = "alias/Automation-", after = "WindowsUpdate", hash = true, max = 256 }],
+    ) : merge(name, { fixed = length(name.before) + length(name.after) + (name.hash ? 9 : 0) })
+  ]
+  # Parameter Store counts a parameter name with its whole ARN (the account is 12 digits).
+  longest_parameter_arn = "arn:${data.aws_partition.current.partition}:ssm:${data.aws_region.current.name}:123456789012:parameter/${trimprefix(var.parameter_path_prefix, "/")}${var.document_prefix}NotificationArn"
+
+  # The longest prefix that every name above allows.
+  document_prefix_room = min([for name in local.prefixed_name_limits : name.max - name.fixed]...)
 
   # maintenance_window.fan_out = "window": the window's task starts the per-instance runbook
   # itself, with the parameters that the Start runbook's RunProcesses step passes it, valued
@@ -50,6 +83,7 @@ module "parameters" {
   source = "./modules/parameters"
 
   path_prefix      = var.parameter_path_prefix
+  name_prefix      = var.document_prefix
   target_tag_key   = var.target_tag_key
   notification_arn = module.notifications.topic_arn
   approvers        = var.approvers
@@ -98,7 +132,7 @@ module "maintenance_window" {
   source = "./modules/maintenance-window"
 
   enabled               = var.maintenance_window.enabled
-  name                  = coalesce(var.maintenance_window.name, "${local.name_stem}WindowsUpdate")
+  name                  = coalesce(var.maintenance_window.name, local.window_name)
   schedule              = var.maintenance_window.schedule
   schedule_timezone     = var.maintenance_window.schedule_timezone
   duration              = var.maintenance_window.duration
@@ -121,3 +155,6 @@ module "maintenance_window" {
 }
 
 data "aws_region" "current" {}
+
+# The parameter_names output measures the parameters' ARNs, as Parameter Store counts them.
+data "aws_partition" "current" {}

@@ -36,11 +36,30 @@ output "sns_topic_arn" {
 output "kms_key_arn" {
   description = "KMS key that encrypts the created topic, or null for an existing topic."
   value       = try(module.notifications.kms_key_arn, null)
+
+  # Checked here rather than as a validation of either variable: a validation that reads
+  # another variable is skipped while that one is invalid, and would hide its own finding.
+  precondition {
+    condition     = var.kms_key_arn == null || var.sns_topic_arn == null
+    error_message = "kms_key_arn encrypts the topic the module creates, and with sns_topic_arn it creates none: the key would be silently ignored. Leave kms_key_arn unset with an existing topic (whose encryption stays as it is)."
+  }
 }
 
 output "parameter_names" {
   description = "Parameter Store names the runbooks read: EC2UpdateTag, NotificationArn, Approvers."
   value       = try(module.parameters.names, null)
+
+  # Requirements and constraints for parameter names (SSM User Guide), over the whole names
+  # (<parameter_path_prefix><document_prefix><Name>; the path alone is validated with its
+  # variable). The longest name ends in NotificationArn.
+  precondition {
+    condition     = !can(regex("^/?(?i)(aws|ssm)", "${var.parameter_path_prefix}${var.document_prefix}"))
+    error_message = "The parameter names ${var.parameter_path_prefix}${var.document_prefix}EC2UpdateTag, ... would start with aws or ssm, which Parameter Store reserves (any case): set parameter_path_prefix to a path such as /winupdate/, or choose another document_prefix."
+  }
+  precondition {
+    condition     = length(local.longest_parameter_arn) <= 1011
+    error_message = "The longest parameter, <parameter_path_prefix><document_prefix>NotificationArn, would have an ARN of ${length(local.longest_parameter_arn)} characters; Parameter Store allows 1011 for a parameter name counted with its whole ARN (arn:<partition>:ssm:<region>:<account>:parameter/<name>). Shorten parameter_path_prefix (${length(var.parameter_path_prefix)} characters) or document_prefix (${length(var.document_prefix)})."
+  }
 }
 
 output "maintenance_window_id" {

@@ -1,11 +1,16 @@
 variable "document_prefix" {
-  description = "Prefix of every runbook name (<prefix>AutomationStart, <prefix>AutomationProcess, <prefix>CreateImage, <prefix>WindowsUpdate) and of the role and topic names."
+  description = "Prefix of every name the module makes: the runbooks (<prefix>AutomationStart, <prefix>AutomationProcess, <prefix>CreateImage, <prefix>WindowsUpdate), the roles, the instance profile, the topic (Automation-<prefix>WindowsUpdate), the window and the parameters; deployments with different prefixes share no name."
   type        = string
   default     = "MY-"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_.-]{0,64}$", var.document_prefix)) && !can(regex("^(?i)(aws|amazon|amzn)", var.document_prefix))
     error_message = "document_prefix may use only letters, digits, _ . - (at most 64) and must not start with aws, amazon or amzn, which SSM reserves for its own documents."
+  }
+  # Every name made from the prefix must fit its AWS limit (the table is local.prefixed_name_limits).
+  validation {
+    condition     = length(var.document_prefix) <= local.document_prefix_room
+    error_message = "document_prefix is ${length(var.document_prefix)} characters; with these settings at most ${local.document_prefix_room} fit, because AWS would refuse the ${join("; the ", [for name in local.prefixed_name_limits : "${name.what} ${name.before}${var.document_prefix}${name.after} (${length(var.document_prefix) + name.fixed} characters, AWS allows ${name.max})" if length(var.document_prefix) + name.fixed > name.max])}."
   }
 }
 
@@ -32,13 +37,16 @@ variable "target_tag_value" {
 }
 
 variable "approvers" {
-  description = "IAM user or role ARNs allowed to approve a run (stored in the Approvers parameter)."
+  description = "IAM user or role ARNs allowed to approve a run (stored in the Approvers parameter); at least one unless no run asks for approval (require_approval = false and no maintenance window whose runs ask)."
   type        = list(string)
   default     = []
 
+  # aws:approve Approvers: at most 10 principals (Automation actions reference). Each one an
+  # exact ARN: the Approvers parameter is a StringList (a comma would split an ARN in two)
+  # and aws:approve matches principals, not patterns (no * or ?, no spaces).
   validation {
-    condition     = length(var.approvers) <= 10 && alltrue([for arn in var.approvers : can(regex("^arn:aws[a-z-]*:(iam::[0-9]{12}:(user|role)/.+|sts::[0-9]{12}:assumed-role/.+)$", arn))])
-    error_message = "approvers must be at most 10 (the aws:approve limit) IAM user, role or assumed-role ARNs."
+    condition     = length(var.approvers) <= 10 && alltrue([for arn in var.approvers : can(regex("^arn:aws(-[a-z]+)*:(iam::[0-9]{12}:(user|role)(/[A-Za-z0-9+=.@_-]+)+|sts::[0-9]{12}:assumed-role/[A-Za-z0-9+=.@_-]+/[A-Za-z0-9+=.@_-]+)$", arn))])
+    error_message = "approvers must be at most 10 (the aws:approve limit) exact IAM user, role or assumed-role ARNs, such as arn:aws:iam::123456789012:user/alice: no wildcards (* ?), spaces or commas (the Approvers parameter is a comma-separated StringList), nothing around the ARN."
   }
 }
 
@@ -54,9 +62,17 @@ variable "approval_timeout_seconds" {
 }
 
 variable "require_approval" {
-  description = "Whether a run started by hand asks the approvers first (the RequireApproval default of the Start runbook)."
+  description = "Whether a run started by hand asks the approvers first (the RequireApproval default of the Start runbook); true needs at least one of approvers."
   type        = bool
   default     = true
+
+  # Approval asked and nobody to give it. On require_approval, not on approvers, so that a
+  # bad approver ARN is still reported when maintenance_window is bad too (a validation that
+  # reads another variable is skipped while that variable is invalid).
+  validation {
+    condition     = length(var.approvers) > 0 || !(var.require_approval == true || (var.maintenance_window.enabled == true && coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")))
+    error_message = "approvers is empty, but runs ask for approval (require_approval = true, the default, or maintenance_window.require_approval, which defaults to true with fan_out = \"automation\"): nobody could approve, so every run would wait approval_timeout_seconds and expire without updating anything. List at least one approver ARN in approvers, or set require_approval = false (and maintenance_window.require_approval = false) to patch without approval."
+  }
 }
 
 variable "notification_emails" {
@@ -65,8 +81,8 @@ variable "notification_emails" {
   default     = []
 
   validation {
-    condition     = alltrue([for email in var.notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
-    error_message = "notification_emails must be email addresses (name@domain)."
+    condition     = alltrue([for email in var.notification_emails : length(email) <= 254 && can(regex("^[A-Za-z0-9._%+'-]+@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\\.)+[A-Za-z]{2,}$", email))])
+    error_message = "notification_emails must be plain email addresses (name@example.com, at most 254 characters): one address each, without commas, spaces, angle brackets or a display name, which SNS would take as one endpoint that no mailbox confirms."
   }
 }
 
@@ -199,9 +215,29 @@ variable "maintenance_window" {
     error_message = "maintenance_window.require_approval = true needs fan_out = \"automation\": with fan_out = \"window\" the window starts the per-instance runbook on each instance directly, and only the Start runbook can ask the approvers. Set require_approval = false (or leave it unset) to patch unattended, or use fan_out = \"automation\" to keep the approval."
   }
 
+  # The patterns and where they come from: limits.tf.
   validation {
-    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.maintenance_window.schedule))
-    error_message = "maintenance_window.schedule must be a cron(...), rate(...) or at(...) expression."
+    condition = (
+      can(regex(local.rate_pattern, var.maintenance_window.schedule)) ||
+      can(regex(local.at_pattern, var.maintenance_window.schedule)) ||
+      try(alltrue([
+        for fields in [split(" ", trimsuffix(trimprefix(var.maintenance_window.schedule, "cron("), ")"))] :
+        startswith(var.maintenance_window.schedule, "cron(") && endswith(var.maintenance_window.schedule, ")") && length(fields) == 6 &&
+        alltrue([for i, field in fields : can(regex(local.cron_field_patterns[i], field))]) &&
+        (fields[2] == "?") != (fields[4] == "?")
+      ]), false)
+    )
+    error_message = "maintenance_window.schedule \"${var.maintenance_window.schedule}\" is not a schedule Systems Manager accepts (Reference: Cron and rate expressions for Systems Manager): cron(minutes hours day-of-month month day-of-week year), six fields, with ? in exactly one of day-of-month and day-of-week (e.g. cron(0 3 ? * SUN *)); or rate(1 day) / rate(7 days) (minutes, hours or days; singular for 1); or at(2030-01-31T03:00:00)."
+  }
+  validation {
+    condition     = can(regex(local.timezone_pattern, var.maintenance_window.schedule_timezone))
+    error_message = "maintenance_window.schedule_timezone \"${var.maintenance_window.schedule_timezone}\" is not an IANA time zone name as the window takes it: UTC, Etc/GMT+N, or Area/Location such as Europe/Berlin, America/Argentina/Buenos_Aires or Asia/Tokyo (areas: Africa, America, Antarctica, Arctic, Asia, Atlantic, Australia, Europe, Indian, Pacific; legacy names such as US/Eastern are refused: use the canonical name)."
+  }
+  # The default name, <document_prefix>WindowsUpdate, always fits: the prefix takes only
+  # these characters and at most 64 of them.
+  validation {
+    condition     = var.maintenance_window.name == null || can(regex(local.window_name_pattern, coalesce(var.maintenance_window.name, "unset")))
+    error_message = "maintenance_window.name \"${coalesce(var.maintenance_window.name, "unset")}\" is not a window name AWS accepts: 3-128 letters, digits, _ - and . (CreateMaintenanceWindow); leave it unset for <document_prefix>WindowsUpdate."
   }
   validation {
     condition     = var.maintenance_window.duration >= 1 && var.maintenance_window.duration <= 24 && var.maintenance_window.cutoff >= 0 && var.maintenance_window.cutoff < var.maintenance_window.duration
@@ -229,13 +265,24 @@ variable "ami_retention_count" {
 }
 
 variable "parameter_path_prefix" {
-  description = "Prefix of the Parameter Store names: empty for the seed's names (EC2UpdateTag, NotificationArn, Approvers), or a path such as /winupdate/."
+  description = "Path of the Parameter Store names, which are <parameter_path_prefix><document_prefix>EC2UpdateTag, ...NotificationArn and ...Approvers: empty for no path, or a path such as /winupdate/."
   type        = string
   default     = ""
 
   validation {
     condition     = var.parameter_path_prefix == "" || can(regex("^/([A-Za-z0-9_.-]+/)+$", var.parameter_path_prefix))
     error_message = "parameter_path_prefix must be empty or a path that starts and ends with / (e.g. /winupdate/)."
+  }
+  # Requirements and constraints for parameter names (SSM User Guide). The checks of the
+  # whole names (with document_prefix: none may start with aws or ssm, at most 1011
+  # characters with the ARN) are preconditions of the parameter_names output.
+  validation {
+    condition     = !can(regex("^/(?i)(aws|ssm)", var.parameter_path_prefix))
+    error_message = "parameter_path_prefix must not start with /aws or /ssm (any case): Parameter Store reserves those names."
+  }
+  validation {
+    condition     = length(regexall("/", var.parameter_path_prefix)) <= 15
+    error_message = "parameter_path_prefix has ${max(length(regexall("/", var.parameter_path_prefix)) - 1, 0)} folders; a parameter name may have at most 15 levels, itself included (Parameter Store's hierarchy limit), so at most 14 folders fit."
   }
 }
 
@@ -249,4 +296,22 @@ variable "tags" {
   description = "Tags for every resource that takes tags."
   type        = map(string)
   default     = {}
+
+  # The limits and where they come from: limits.tf.
+  validation {
+    condition     = length(var.tags) <= 50
+    error_message = "tags has ${length(var.tags)} tags; IAM roles and SNS topics take at most 50."
+  }
+  validation {
+    condition     = alltrue([for key in keys(var.tags) : length(key) >= 1 && length(key) <= 128 && !startswith(lower(key), "aws:")])
+    error_message = "Tag keys must be 1-128 characters and must not start with aws:, which AWS reserves for its own tags: ${join(", ", [for key in keys(var.tags) : "\"${key}\"" if !(length(key) >= 1 && length(key) <= 128 && !startswith(lower(key), "aws:"))])}."
+  }
+  validation {
+    condition     = alltrue([for value in values(var.tags) : length(value) <= 256 && !startswith(lower(value), "aws:")])
+    error_message = "Tag values must be at most 256 characters and must not start with aws:, which AWS reserves: the values of ${join(", ", [for key, value in var.tags : key if length(value) > 256 || startswith(lower(value), "aws:")])}."
+  }
+  validation {
+    condition     = alltrue([for key, value in var.tags : can(regex(local.tag_pattern, key)) && can(regex(local.tag_pattern, value))])
+    error_message = "Tag keys and values may hold only letters, digits, spaces and _ . : / = + - @ (what IAM, SNS, KMS and SSM all accept; no newlines, braces or quotes): ${join(", ", [for key, value in var.tags : key if !(can(regex(local.tag_pattern, key)) && can(regex(local.tag_pattern, value)))])}."
+  }
 }

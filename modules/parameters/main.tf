@@ -24,7 +24,7 @@ resource "aws_ssm_parameter" "this" {
   # checkov:skip=CKV2_AWS_34:Automation resolves {{ssm:name}} only for String and StringList parameters; none of these is a secret.
   for_each = local.parameters
 
-  name        = "${var.path_prefix}${each.key}"
+  name        = "${var.path_prefix}${var.name_prefix}${each.key}"
   type        = each.value.type
   value       = each.value.value
   description = each.value.description

@@ -1,6 +1,6 @@
 output "names" {
   description = "Parameter name per key (EC2UpdateTag, NotificationArn, Approvers), known at plan time."
-  value       = { for key in keys(local.parameters) : key => "${var.path_prefix}${key}" }
+  value       = { for key in keys(local.parameters) : key => "${var.path_prefix}${var.name_prefix}${key}" }
 }
 
 output "arns" {

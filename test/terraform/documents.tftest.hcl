@@ -69,8 +69,8 @@ run "start_runs_the_prefixed_process" {
     error_message = "The approval step must time out after approval_timeout_seconds."
   }
   assert {
-    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.Approvers.default == "{{ssm:/winupdate/Approvers}}"
-    error_message = "Approvers must default to the prefixed parameter."
+    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.Approvers.default == "{{ssm:/winupdate/ACME.Ops-Approvers}}"
+    error_message = "Approvers must default to the parameter <path><document_prefix>Approvers."
   }
   assert {
     condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.TargetTagValue.default == "Yes"
@@ -88,16 +88,16 @@ run "every_runbook_assumes_the_module_role" {
   assert {
     condition = alltrue([
       for body in values(output.rendered_documents) :
-      yamldecode(body).parameters.AutomationAssumeRole.default == "arn:aws:iam::123456789012:role/ACME-Ops-WindowsUpdateAutomation"
+      yamldecode(body).parameters.AutomationAssumeRole.default == "arn:aws:iam::123456789012:role/ACME.Ops-WindowsUpdateAutomation"
     ])
-    error_message = "Every runbook's AutomationAssumeRole must default to the module's role."
+    error_message = "Every runbook's AutomationAssumeRole must default to the module's role, <document_prefix>WindowsUpdateAutomation (dots kept: IAM allows them)."
   }
   assert {
     condition = alltrue([
       for body in values(output.rendered_documents) :
-      yamldecode(body).parameters.NotificationArn.default == "{{ssm:/winupdate/NotificationArn}}" if can(yamldecode(body).parameters.NotificationArn)
+      yamldecode(body).parameters.NotificationArn.default == "{{ssm:/winupdate/ACME.Ops-NotificationArn}}" if can(yamldecode(body).parameters.NotificationArn)
     ])
-    error_message = "NotificationArn must default to the prefixed parameter."
+    error_message = "NotificationArn must default to the parameter <path><document_prefix>NotificationArn."
   }
 }
 

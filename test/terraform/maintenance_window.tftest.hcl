@@ -25,6 +25,8 @@ mock_provider "aws" {
 }
 
 variables {
+  # Runs ask for approval by default: the module refuses to plan without an approver.
+  approvers           = ["arn:aws:iam::123456789012:user/approver"]
   target_tag_key      = "PatchMe"
   target_tag_value    = "Yes"
   max_concurrency     = "3"

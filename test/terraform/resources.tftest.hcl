@@ -20,6 +20,11 @@ mock_provider "aws" {
   }
 }
 
+# Runs ask for approval by default: the module refuses to plan without an approver.
+variables {
+  approvers = ["arn:aws:iam::123456789012:user/approver"]
+}
+
 run "window_disabled_by_default" {
   command = plan
 

@@ -21,6 +21,11 @@ mock_provider "aws" {
   }
 }
 
+# Runs ask for approval by default: the module refuses to plan without an approver.
+variables {
+  approvers = ["arn:aws:iam::123456789012:user/approver"]
+}
+
 run "rejects_one_bad_value_per_variable" {
   command = plan
 

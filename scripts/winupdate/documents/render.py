@@ -128,11 +128,11 @@ def template_variables(module_root: Path) -> dict[str, Any]:
         return defaults[name]
 
     prefix = var("document_prefix")
-    name_stem = prefix.replace(".", "-")
+    path = var("parameter_path_prefix")
     return {
         "document_names": {base: f"{prefix}{base}" for base in DOCUMENT_BASES},
-        "role_arn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:role/{name_stem}WindowsUpdateAutomation",
-        "parameter_names": {key: f"{var('parameter_path_prefix')}{key}" for key in PARAMETER_KEYS},
+        "role_arn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:role/{prefix}WindowsUpdateAutomation",
+        "parameter_names": {key: f"{path}{prefix}{key}" for key in PARAMETER_KEYS},
         "defaults": {
             "TargetTagValue": var("target_tag_value"),
             "RequireApproval": var("require_approval"),
