@@ -21,7 +21,7 @@ from cli_run_support import (
 )
 from seed_support import seed_account, windows_image
 
-from automation_support import create_runbook
+from automation_support import create_runbook, service_role
 
 TAG = "WinUpdateCli"
 
@@ -168,6 +168,20 @@ def test_run_with_the_modules_documents(client, endpoint):
         }
     except RenderError as err:
         pytest.skip(f"the module's documents do not render right now: {err}")
+    # The role the documents assume, as the module deploys it (its own policy is proven by
+    # the integration suite; here the CLI is under test).
+    service_role(client("iam"), variables["role_arn"].rsplit("/", 1)[-1])
+    # The module's parameters, under the names it gives them.
+    topic = client("sns").create_topic(Name="AutomationModCliRuns")["TopicArn"]
+    caller = client("sts").get_caller_identity()["Arn"]
+    for key, value in (
+        ("EC2UpdateTag", "WinUpdate"),
+        ("NotificationArn", topic),
+        ("Approvers", caller),
+    ):
+        ssm.put_parameter(
+            Name=variables["parameter_names"][key], Value=value, Type="String", Overwrite=True
+        )
     for base, text in texts.items():
         with contextlib.suppress(ssm.exceptions.DocumentAlreadyExists):
             ssm.create_document(
@@ -194,7 +208,7 @@ def test_run_with_the_modules_documents(client, endpoint):
             "--interval",
             "0.2",
         )
-    assert result.code == 0, result.err
+    assert result.code == 0, result.err + result.out
     (row,) = json.loads(result.out)["instances"]
     assert row["instance_id"] == instance and row["status"] == "Success"
     # The module names both images after the per-instance execution.

@@ -114,16 +114,21 @@ def make_fleet(
         faulted: str,
         healthy: str = "running",
         others: tuple[str, ...] = (),
-        value: str | None = None,
     ) -> Fleet:
         ec2 = target.client("ec2")
-        value = value or re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
+        # The module's role may touch only instances tagged with the deployed value (and its
+        # Start runbook accepts no other): a test's fleet is the only one carrying it, the
+        # earlier tests' instances lose the tag.
+        value = deployed.variables["target_tag_value"]
+        if launched:
+            ec2.delete_tags(Resources=list(launched), Tags=[{"Key": deployed.tag_key}])
+        name = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
         wanted = [faulted, healthy, *others]
         ids = []
         for n, _ in enumerate(wanted):
             tags = {
                 deployed.tag_key: value,
-                "Name": f"matrix-{value}-{n}",
+                "Name": f"matrix-{name}-{n}",
                 "WinUpdateTestStem": deployed.stem,
             }
             instance = launch_windows(
@@ -521,9 +526,7 @@ def test_a_maintenance_window_run_of_the_module_task_patches_the_tagged_instance
 ) -> None:
     # The window's AUTOMATION task runs the Start runbook for the module's own tag value
     # (no approval: require_approval = false in the fixture), as its schedule would.
-    fleet = make_fleet(
-        faulted="stopped", healthy="running", value=deployed.variables["target_tag_value"]
-    )
+    fleet = make_fleet(faulted="stopped", healthy="running")
     ssm, ec2 = target.client("ssm"), target.client("ec2")
     window_execution = control.run_maintenance_window(deployed.outputs["maintenance_window_id"])
 

@@ -185,14 +185,16 @@ class AutomationService:
             # The children get the target value; the parent validates the rest.
             given.pop(name, None)
             values = resolve_parameters(
-                _without(runbook, name), given, self._ssm_lookup(account_id, region)
+                _without(runbook, name), given, self._ssm_lookup(account_id, region, caller_key)
             )
         elif target_maps:
             raise InvalidAutomationExecutionParametersException(
                 "TargetMaps are not supported by the embedded AWS; use Targets."
             )
         else:
-            values = resolve_parameters(runbook, given, self._ssm_lookup(account_id, region))
+            values = resolve_parameters(
+                runbook, given, self._ssm_lookup(account_id, region, caller_key)
+            )
         execution_id = str(mock_random.uuid4())
         role_arn = assume_role_of(runbook, values, account_id, region)
         access_key = caller_key
@@ -331,7 +333,7 @@ class AutomationService:
             account_id=ex.account_id,
             region=ex.region,
             now=lambda: datetime.fromtimestamp(self.now(), tz=UTC),
-            ssm_parameter=self._ssm_step_lookup(ex.account_id, ex.region),
+            ssm_parameter=self._ssm_step_lookup(ex.account_id, ex.region, ex.access_key),
         )
 
     def step_outputs(self, ex: Execution) -> dict[str, Any]:
@@ -451,10 +453,16 @@ class AutomationService:
             self.finish(ex, Status.FAILED, f"Internal error of the embedded AWS: {err}")
 
     # -- Parameter Store -------------------------------------------------------
-    def _ssm_lookup(self, account_id: str, region: str):
+    def _ssm_lookup(self, account_id: str, region: str, access_key: str | None = None):
+        """``{{ssm:name}}``'s value, read as ``access_key``'s principal would read it
+        (ssm:GetParameters on the parameter). Assumed where the docs are silent: a
+        parameter's default is resolved by the start, as its caller; a step's input as the
+        execution (its role)."""
         backend = ssm_backends[account_id][region]
+        iam = self.aws.service("iam")
 
         def lookup(name: str) -> str:
+            iam.authorize(access_key, "ssm", "GetParameters", region, {"Names": [name]})
             parameter = backend.get_parameter(name)
             if parameter is None:
                 raise KeyError(name)
@@ -462,14 +470,17 @@ class AutomationService:
 
         return lookup
 
-    def _ssm_step_lookup(self, account_id: str, region: str):
+    def _ssm_step_lookup(self, account_id: str, region: str, access_key: str | None):
+        from ..iam.denials import AccessDenied
         from .context import StepFailed
 
-        lookup = self._ssm_lookup(account_id, region)
+        lookup = self._ssm_lookup(account_id, region, access_key)
 
         def step_lookup(name: str) -> str:
             try:
                 return lookup(name)
+            except AccessDenied as err:
+                raise StepFailed(f"{err.code}: {err.message}") from err
             except Exception as err:
                 raise StepFailed(
                     f"Parameter Store parameter {name} referenced as {{{{ssm:{name}}}}} "
