@@ -5,8 +5,12 @@ Shared by the validator (``documents.loader``) and the embedded AWS's CreateDocu
 
 - Size: CreateDocument's ``Content`` "must not exceed 64KB" (SSM API reference,
   CreateDocument, Content; the MaxDocumentSizeExceeded error: "The size limit of a
-  document is 64 KB"). We read 64 KB as 65,536 bytes of UTF-8: AWS does not say whether it
-  counts bytes or characters, and bytes is the stricter reading.
+  document is 64 KB"). AWS does not say what it measures. Its own runbooks
+  AWSEC2-CloneInstanceAndUpgradeSQLServer and -Windows are served as 79,452 and 74,998
+  bytes of indented JSON, which AWS accepted; written without whitespace they are 57,538
+  and 54,732. So the limit is applied to the content as compact JSON (65,536 bytes of
+  UTF-8), and the text itself is only bounded for memory (MAX_TEXT_BYTES, four times
+  that) before it is parsed.
 - Nesting: AWS documents no depth limit. We assume one (MAX_DEPTH): the module's runbooks
   nest 9 levels deep, and without a bound PyYAML's composer and ``json`` recurse until
   Python's recursion limit (a RecursionError traceback) on a few kilobytes of brackets.
@@ -19,11 +23,15 @@ Shared by the validator (``documents.loader``) and the embedded AWS's CreateDocu
 
 from __future__ import annotations
 
+import json
 import re
 
 import yaml
 
 MAX_CONTENT_BYTES = 64 * 1024
+# What is read and parsed at all: whitespace and comments cannot make up four times the
+# content, so text over this is refused unparsed (the document would be too large anyway).
+MAX_TEXT_BYTES = 4 * MAX_CONTENT_BYTES
 MAX_DEPTH = 64
 # The most nodes 64 KB of YAML or JSON can spell out without aliases is one per two bytes
 # ("[0,0,0,...]"); anything that expands to more is made of aliases.
@@ -45,8 +53,17 @@ class ContentTooLarge(ContentError):
 
 
 def check_size(text: str) -> None:
-    """Refuse content over AWS's 64 KB limit."""
+    """Refuse text too large to be parsed (MAX_TEXT_BYTES)."""
     size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise ContentTooLarge(too_large_message(size))
+
+
+def check_content_size(data: object) -> None:
+    """Refuse parsed content over AWS's 64 KB limit, measured as compact JSON."""
+    size = len(
+        json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+    )
     if size > MAX_CONTENT_BYTES:
         raise ContentTooLarge(too_large_message(size))
 
@@ -54,7 +71,7 @@ def check_size(text: str) -> None:
 def too_large_message(size: int | None = None) -> str:
     what = f"{size} bytes" if size is not None else "more than 64 KB"
     return (
-        f"the document content is {what}; AWS refuses content over 64 KB "
+        f"the document content is {what} as compact JSON; AWS refuses content over 64 KB "
         f"({MAX_CONTENT_BYTES} bytes)"
     )
 
@@ -138,9 +155,11 @@ def safe_load(text: str) -> object:
     loader = BoundedSafeLoader(text)
     try:
         node = loader.checked_node()
-        return loader.construct_document(node) if node is not None else None
+        data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
+    check_content_size(data)
+    return data
 
 
 # A JSON string (escapes included) or a bracket: what nesting is counted from.

@@ -127,10 +127,29 @@ def test_content_over_64_kb_is_refused_naming_the_limit(capsys, tmp_path, suffix
     assert "AWS refuses content over 64 KB (65536 bytes)" in out
 
 
-def test_content_of_exactly_64_kb_is_not_refused_for_its_size():
-    head = "schemaVersion: '0.3'\n" + STEP + "description: "
-    text = head + "x" * (MAX_CONTENT_BYTES - len(head) - 1) + "\n"
-    assert len(text.encode()) == MAX_CONTENT_BYTES
+def _compact_size(data: object) -> int:
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def test_content_of_exactly_64_kb_as_compact_json_is_not_refused_and_one_byte_more_is():
+    data = {"schemaVersion": "0.3", "description": ""}
+    data["description"] = "x" * (MAX_CONTENT_BYTES - _compact_size(data))
+    assert _compact_size(data) == MAX_CONTENT_BYTES
+    assert safe_load(json.dumps(data))["schemaVersion"] == "0.3"
+    data["description"] += "x"
+    with pytest.raises(ContentError, match="over 64 KB"):
+        safe_load(json.dumps(data))
+
+
+def test_indentation_does_not_count_towards_the_limit():
+    """AWS serves AWSEC2-CloneInstanceAndUpgradeWindows as 74,998 bytes of indented JSON
+    (54,732 compact) and accepted it: whitespace is not what the 64 KB limit measures."""
+    data = {
+        "schemaVersion": "0.3",
+        "mainSteps": [{"name": f"s{i}", "x": "y" * 40} for i in range(900)],
+    }
+    text = json.dumps(data, indent=12)
+    assert len(text.encode()) > MAX_CONTENT_BYTES > _compact_size(data)
     assert safe_load(text)["schemaVersion"] == "0.3"
 
 

@@ -25,9 +25,10 @@ from typing import Any
 import yaml
 
 from ..content_limits import (
-    MAX_CONTENT_BYTES,
+    MAX_TEXT_BYTES,
     BoundedSafeLoader,
     ContentError,
+    check_content_size,
     check_json_depth,
     check_size,
     too_large_message,
@@ -84,8 +85,8 @@ class Source:
 def load_file(path: Path, shown_as: str | None = None, name: str | None = None) -> Source:
     # Read no more than the limit allows: a huge file is refused without being held.
     with path.open("rb") as file:
-        raw = file.read(MAX_CONTENT_BYTES + 1)
-    if len(raw) > MAX_CONTENT_BYTES:
+        raw = file.read(MAX_TEXT_BYTES + 1)
+    if len(raw) > MAX_TEXT_BYTES:
         raise LoadError(too_large_message())
     try:
         text = raw.decode("utf-8")
@@ -107,6 +108,7 @@ def load_text(text: str, shown_as: str, name: str, document_format: str = "YAML"
             _load_json(source)
         else:
             _load_yaml(source)
+        check_content_size(source.data)
     except ContentError as err:
         raise LoadError(err.message, err.line, err.col) from err
     return source

@@ -11,7 +11,13 @@ from typing import Any
 
 import yaml
 
-from ...content_limits import ContentError, check_json_depth, check_size, safe_load
+from ...content_limits import (
+    ContentError,
+    check_content_size,
+    check_json_depth,
+    check_size,
+    safe_load,
+)
 
 # Default step timeouts the action pages give; other actions have none.
 DEFAULT_TIMEOUTS = {
@@ -102,7 +108,9 @@ def check_content(content: str, document_format: str = "YAML") -> Any:
     if document_format == "JSON":
         check_size(content)
         check_json_depth(content)
-        return json.loads(content)
+        data = json.loads(content)
+        check_content_size(data)
+        return data
     return safe_load(content)
 
 
