@@ -15,6 +15,7 @@ Fixture scopes: ``target`` and ``ledger`` per session; ``deployed``, ``mailbox``
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -39,9 +40,11 @@ from integration.aws_target import (
     unique_stem,
 )
 from integration.deployment import MODULE_FIXTURE, Deployment, copy_fixture
+from integration.fleet_runs import SmallFleet
 from integration.instances import launch_windows, wait_for_agents, wait_for_state
 from integration.leftovers import Ledger, leftovers
 from integration.mailbox import Mailbox, close_mailbox, open_mailbox
+from winupdate.local.control_client import ControlClient
 from winupdate.run.teardown import remove_instances
 from winupdate.terraform import Terraform
 
@@ -359,3 +362,80 @@ def _start_sandbox_rehearsal_early(request: pytest.FixtureRequest, target: Targe
         return
     if any(SWITCH_TEST in item.nodeid for item in request.session.items):
         request.getfixturevalue("sandbox_rehearsal")
+
+
+# -- a fleet per test (fleet_runs) -------------------------------------------------------
+@pytest.fixture(scope="module")
+def launched(request: pytest.FixtureRequest, target: Target) -> list[str]:
+    """Every instance the file launched; terminated with their AMIs at the end."""
+    ids: list[str] = []
+
+    def remove() -> None:
+        problems = remove_instances(
+            target.client("ec2"), ids, timeout=target.timeouts.cleanup, poll=target.timeouts.poll
+        )
+        assert not problems, problems
+
+    request.addfinalizer(remove)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def windows_image(target: Target) -> str:
+    return target.client("ssm").get_parameter(Name=WINDOWS_IMAGE_PARAMETER)["Parameter"]["Value"]
+
+
+@pytest.fixture
+def control(target: Target) -> Iterator[ControlClient]:
+    """Fault injection; every fault cleared after the test, also when it fails."""
+    client = target.control()
+    client.clear_faults()
+    yield client
+    client.clear_faults()
+
+
+@pytest.fixture
+def make_fleet(
+    request: pytest.FixtureRequest,
+    deployed: Deployment,
+    target: Target,
+    ledger: Ledger,
+    launched: list[str],
+    windows_image: str,
+) -> Callable[..., SmallFleet]:
+    """``make_fleet(faulted="stopped", healthy="running", others=("running",))``."""
+
+    def make(
+        faulted: str,
+        healthy: str = "running",
+        others: tuple[str, ...] = (),
+    ) -> SmallFleet:
+        ec2 = target.client("ec2")
+        # The module's role may touch only instances tagged with the deployed value (and its
+        # Start runbook accepts no other): a test's fleet is the only one carrying it, the
+        # earlier tests' instances lose the tag.
+        value = deployed.variables["target_tag_value"]
+        if launched:
+            ec2.delete_tags(Resources=list(launched), Tags=[{"Key": deployed.tag_key}])
+        name = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
+        wanted = [faulted, healthy, *others]
+        ids = []
+        for n, _ in enumerate(wanted):
+            tags = {
+                deployed.tag_key: value,
+                "Name": f"matrix-{name}-{n}",
+                "WinUpdateTestStem": deployed.stem,
+            }
+            instance = launch_windows(
+                target, windows_image, deployed.outputs["instance_profile_name"], tags, ledger
+            )
+            launched.append(instance)
+            ids.append(instance)
+        wait_for_agents(target, ids, "Online")
+        stopped = [i for i, s in zip(ids, wanted, strict=True) if s == "stopped"]
+        if stopped:
+            ec2.stop_instances(InstanceIds=stopped)
+            wait_for_state(target, stopped, "stopped")
+        return SmallFleet(value, ids[0], ids[1], ids[2:], dict(zip(ids, wanted, strict=True)))
+
+    return make

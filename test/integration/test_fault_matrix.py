@@ -20,25 +20,27 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from automation_support import steps_by_name
-from integration.aws_target import WINDOWS_IMAGE_PARAMETER, Target
+from integration.aws_target import Target
 from integration.deployment import Deployment
-from integration.instances import instance_state, launch_windows, wait_for_agents, wait_for_state
-from integration.leftovers import Ledger
-from integration.mailbox import Mailbox
+from integration.fleet_runs import (
+    RUN_DEADLINE,
+    Run,
+    SmallFleet,
+    child_of,
+    execution,
+    failures,
+    finish,
+    start_run,
+)
+from integration.instances import instance_state
 from winupdate.local.control_client import ControlClient
-from winupdate.run.teardown import remove_instances
 
-ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 SUCCEEDED = {"Success", "CompletedWithSuccess"}
-# Wall seconds for a whole run, faults included: the longest fault path waits out a one-hour
-# step timeout (6 s at the test speed of 600 modelled s per wall s).
-RUN_DEADLINE = 60.0
 # One pending update that needs a restart: the update reboots the instance.
 REBOOTING = [{"kb": "KB5034439", "severity": "Critical", "category": "SecurityUpdates"}]
 FAULTS = "fault injection: a real account cannot be told to fail"
@@ -51,203 +53,6 @@ pytestmark = [
         shutil.which("terraform") is None, reason="the terraform binary is not on PATH"
     ),
 ]
-
-
-# -- the fleet of one test -------------------------------------------------------------------
-@dataclass
-class Fleet:
-    """Instances tagged ``<key>=value``: ``faulted`` (hit), ``healthy``, and ``others``."""
-
-    value: str
-    faulted: str
-    healthy: str
-    others: list[str] = field(default_factory=list)
-    #: The state each instance was found in (running / stopped).
-    states: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def all(self) -> list[str]:
-        return [self.faulted, self.healthy, *self.others]
-
-
-@pytest.fixture(scope="module")
-def launched(request: pytest.FixtureRequest, target: Target) -> list[str]:
-    """Every instance the file launched; terminated with their AMIs at the end."""
-    ids: list[str] = []
-
-    def remove() -> None:
-        problems = remove_instances(
-            target.client("ec2"), ids, timeout=target.timeouts.cleanup, poll=target.timeouts.poll
-        )
-        assert not problems, problems
-
-    request.addfinalizer(remove)
-    return ids
-
-
-@pytest.fixture(scope="module")
-def windows_image(target: Target) -> str:
-    return target.client("ssm").get_parameter(Name=WINDOWS_IMAGE_PARAMETER)["Parameter"]["Value"]
-
-
-@pytest.fixture
-def control(target: Target) -> Iterator[ControlClient]:
-    """Fault injection; every fault cleared after the test, also when it fails."""
-    client = target.control()
-    client.clear_faults()
-    yield client
-    client.clear_faults()
-
-
-@pytest.fixture
-def make_fleet(
-    request: pytest.FixtureRequest,
-    deployed: Deployment,
-    target: Target,
-    ledger: Ledger,
-    launched: list[str],
-    windows_image: str,
-) -> Callable[..., Fleet]:
-    """``make_fleet(faulted="stopped", healthy="running", others=("running",))``."""
-
-    def make(
-        faulted: str,
-        healthy: str = "running",
-        others: tuple[str, ...] = (),
-    ) -> Fleet:
-        ec2 = target.client("ec2")
-        # The module's role may touch only instances tagged with the deployed value (and its
-        # Start runbook accepts no other): a test's fleet is the only one carrying it, the
-        # earlier tests' instances lose the tag.
-        value = deployed.variables["target_tag_value"]
-        if launched:
-            ec2.delete_tags(Resources=list(launched), Tags=[{"Key": deployed.tag_key}])
-        name = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-40:]
-        wanted = [faulted, healthy, *others]
-        ids = []
-        for n, _ in enumerate(wanted):
-            tags = {
-                deployed.tag_key: value,
-                "Name": f"matrix-{name}-{n}",
-                "WinUpdateTestStem": deployed.stem,
-            }
-            instance = launch_windows(
-                target, windows_image, deployed.outputs["instance_profile_name"], tags, ledger
-            )
-            launched.append(instance)
-            ids.append(instance)
-        wait_for_agents(target, ids, "Online")
-        stopped = [i for i, s in zip(ids, wanted, strict=True) if s == "stopped"]
-        if stopped:
-            ec2.stop_instances(InstanceIds=stopped)
-            wait_for_state(target, stopped, "stopped")
-        return Fleet(value, ids[0], ids[1], ids[2:], dict(zip(ids, wanted, strict=True)))
-
-    return make
-
-
-# -- a run -------------------------------------------------------------------------------------
-@dataclass
-class Run:
-    start: dict[str, Any]
-    rate_control: dict[str, Any] | None
-    children: dict[str, dict[str, Any]]  # instance id -> execution
-    messages: list[dict[str, Any]]
-
-    def child_id(self, instance_id: str) -> str:
-        return self.children[instance_id]["AutomationExecutionId"]
-
-    def messages_of(self, instance_id: str) -> list[dict[str, Any]]:
-        """The messages a per-instance run sent (they name its execution id)."""
-        return [m for m in self.messages if self.child_id(instance_id) in m["Message"]]
-
-    def summary(self) -> dict[str, Any]:
-        summaries = [m for m in self.messages if m["Subject"].startswith("Windows Update run")]
-        assert len(summaries) == 1, summaries
-        return summaries[0]
-
-
-def execution(ssm: Any, execution_id: str) -> dict[str, Any]:
-    return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
-
-
-def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
-    pages = ssm.get_paginator("describe_automation_executions").paginate(
-        Filters=[{"Key": "ParentExecutionId", "Values": [parent_id]}]
-    )
-    return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
-
-
-def process_id(start: dict[str, Any]) -> str | None:
-    value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
-    return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
-
-
-def family(ssm: Any, start_id: str) -> list[dict[str, Any]]:
-    """Start, its rate-control execution and that one's children, as they are now."""
-    start = execution(ssm, start_id)
-    found = [start]
-    parent = process_id(start)
-    if parent:
-        found.append(execution(ssm, parent))
-        found += children_of(ssm, parent)
-    return found
-
-
-def start_run(deployed: Deployment, target: Target, fleet: Fleet, **parameters: str) -> str:
-    """AutomationStart for the fleet's tag value only, without an approval."""
-    params = {"TargetTagValue": fleet.value, "RequireApproval": "false", **parameters}
-    return target.client("ssm").start_automation_execution(
-        DocumentName=deployed.names["AutomationStart"],
-        Parameters={k: [v] for k, v in params.items()},
-    )["AutomationExecutionId"]
-
-
-def child_of(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
-    parent = process_id(execution(ssm, start_id))
-    for child in children_of(ssm, parent) if parent else []:
-        full = execution(ssm, child["AutomationExecutionId"])
-        if full["Parameters"]["InstanceId"] == [instance_id]:
-            return full
-    return None
-
-
-def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
-    """Wait (wall deadline) until the run and all it started are terminal; collect it."""
-    ssm = target.client("ssm")
-
-    def active() -> list[str]:
-        return [
-            f"{e['DocumentName']}={e['AutomationExecutionStatus']}"
-            for e in family(ssm, start_id)
-            if e["AutomationExecutionStatus"] in ACTIVE
-        ]
-
-    target.wait_until(lambda: not active(), RUN_DEADLINE, what=lambda: f"the run hangs: {active()}")
-    start = execution(ssm, start_id)
-    parent = process_id(start)
-    children = {}
-    for child in children_of(ssm, parent) if parent else []:
-        full = execution(ssm, child["AutomationExecutionId"])
-        children[full["Parameters"]["InstanceId"][0]] = full
-    ids = {start_id, *(c["AutomationExecutionId"] for c in children.values())}
-    if parent:
-        ids.add(parent)
-    messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
-    return Run(start, execution(ssm, parent) if parent else None, children, messages)
-
-
-def failures(run: Run) -> list[str]:
-    """Every failed step of the run, with its message: what an assertion should show."""
-    found = []
-    for execution_ in [run.start, run.rate_control or {}, *run.children.values()]:
-        for step in execution_.get("StepExecutions", []):
-            if step["StepStatus"] in ("Failed", "TimedOut", "Cancelled"):
-                found.append(
-                    f"{execution_['DocumentName']}/{step['StepName']}: {step['StepStatus']} "
-                    f"{step.get('FailureMessage', '')}"
-                )
-    return found
 
 
 # -- what every fault must leave behind ----------------------------------------------------------
@@ -274,7 +79,7 @@ def update_commands(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: Fleet) -> None:
+def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: SmallFleet) -> None:
     for instance in fleet.all:
         commands = update_commands(ssm, instance)
         if not commands:
@@ -288,7 +93,7 @@ def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: Fleet) -> N
             assert created[:19] <= requested, (instance, created, requested)
 
 
-def assert_healthy(run: Run, fleet: Fleet, ec2: Any, instance: str | None = None) -> None:
+def assert_healthy(run: Run, fleet: SmallFleet, ec2: Any, instance: str | None = None) -> None:
     instance = instance or fleet.healthy
     child = run.children[instance]
     assert child["AutomationExecutionStatus"] == "Success", steps_by_name(child)
@@ -305,7 +110,7 @@ def assert_healthy(run: Run, fleet: Fleet, ec2: Any, instance: str | None = None
 
 def assert_contained(
     run: Run,
-    fleet: Fleet,
+    fleet: SmallFleet,
     target: Target,
     step: str,
     reason: str,
@@ -522,7 +327,10 @@ def test_max_errors_zero_stops_the_fleet_after_the_first_failure(
 
 # -- a maintenance window run (issue 6, item 4) -------------------------------------------------
 def test_a_maintenance_window_run_of_the_module_task_patches_the_tagged_instances(
-    deployed: Deployment, make_fleet: Callable[..., Fleet], target: Target, control: ControlClient
+    deployed: Deployment,
+    make_fleet: Callable[..., SmallFleet],
+    target: Target,
+    control: ControlClient,
 ) -> None:
     # The window's AUTOMATION task runs the Start runbook for the module's own tag value
     # (no approval: require_approval = false in the fixture), as its schedule would.

@@ -24,7 +24,7 @@ class Fleet:
 def fleet(monkeypatch):
     model = Fleet()
 
-    def fingerprint(aws, service, api, region, params):
+    def fingerprint(aws, service, api, region, params, access_key=None):
         return model.state if api.startswith("Describe") else None
 
     def request(self, service, api, params):
@@ -38,7 +38,7 @@ def fleet(monkeypatch):
 
 
 def execution() -> SimpleNamespace:
-    return SimpleNamespace(api_calls=0, kept_reads={}, region="us-east-1")
+    return SimpleNamespace(api_calls=0, kept_reads={}, region="us-east-1", access_key=None)
 
 
 def step(ex: SimpleNamespace) -> StepContext:

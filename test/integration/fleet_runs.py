@@ -1,0 +1,143 @@
+"""A small fleet per test and one run of the module's Start runbook over it, collected:
+what the fault matrix and the role's mutation test share.
+
+The fixtures that make such fleets (``launched``, ``windows_image``, ``control``,
+``make_fleet``) are in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from automation_support import steps_by_name
+from integration.aws_target import Target
+from integration.deployment import Deployment
+from integration.mailbox import Mailbox
+
+ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
+# Wall seconds for a whole run, faults included: the longest fault path waits out a one-hour
+# step timeout (6 s at the test speed of 600 modelled s per wall s).
+RUN_DEADLINE = 60.0
+
+
+# -- the fleet of one test -------------------------------------------------------------------
+@dataclass
+class SmallFleet:
+    """Instances tagged ``<key>=value``: ``faulted`` (hit), ``healthy``, and ``others``."""
+
+    value: str
+    faulted: str
+    healthy: str
+    others: list[str] = field(default_factory=list)
+    #: The state each instance was found in (running / stopped).
+    states: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def all(self) -> list[str]:
+        return [self.faulted, self.healthy, *self.others]
+
+
+# -- a run -------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    start: dict[str, Any]
+    rate_control: dict[str, Any] | None
+    children: dict[str, dict[str, Any]]  # instance id -> execution
+    messages: list[dict[str, Any]]
+
+    def child_id(self, instance_id: str) -> str:
+        return self.children[instance_id]["AutomationExecutionId"]
+
+    def messages_of(self, instance_id: str) -> list[dict[str, Any]]:
+        """The messages a per-instance run sent (they name its execution id)."""
+        return [m for m in self.messages if self.child_id(instance_id) in m["Message"]]
+
+    def summary(self) -> dict[str, Any]:
+        summaries = [m for m in self.messages if m["Subject"].startswith("Windows Update run")]
+        assert len(summaries) == 1, summaries
+        return summaries[0]
+
+
+def execution(ssm: Any, execution_id: str) -> dict[str, Any]:
+    return ssm.get_automation_execution(AutomationExecutionId=execution_id)["AutomationExecution"]
+
+
+def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
+    pages = ssm.get_paginator("describe_automation_executions").paginate(
+        Filters=[{"Key": "ParentExecutionId", "Values": [parent_id]}]
+    )
+    return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
+
+
+def process_id(start: dict[str, Any]) -> str | None:
+    value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
+    return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
+
+
+def family(ssm: Any, start_id: str) -> list[dict[str, Any]]:
+    """Start, its rate-control execution and that one's children, as they are now."""
+    start = execution(ssm, start_id)
+    found = [start]
+    parent = process_id(start)
+    if parent:
+        found.append(execution(ssm, parent))
+        found += children_of(ssm, parent)
+    return found
+
+
+def start_run(deployed: Deployment, target: Target, fleet: SmallFleet, **parameters: str) -> str:
+    """AutomationStart for the fleet's tag value only, without an approval."""
+    params = {"TargetTagValue": fleet.value, "RequireApproval": "false", **parameters}
+    return target.client("ssm").start_automation_execution(
+        DocumentName=deployed.names["AutomationStart"],
+        Parameters={k: [v] for k, v in params.items()},
+    )["AutomationExecutionId"]
+
+
+def child_of(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
+    parent = process_id(execution(ssm, start_id))
+    for child in children_of(ssm, parent) if parent else []:
+        full = execution(ssm, child["AutomationExecutionId"])
+        if full["Parameters"]["InstanceId"] == [instance_id]:
+            return full
+    return None
+
+
+def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
+    """Wait (wall deadline) until the run and all it started are terminal; collect it."""
+    ssm = target.client("ssm")
+
+    def active() -> list[str]:
+        return [
+            f"{e['DocumentName']}={e['AutomationExecutionStatus']}"
+            for e in family(ssm, start_id)
+            if e["AutomationExecutionStatus"] in ACTIVE
+        ]
+
+    target.wait_until(lambda: not active(), RUN_DEADLINE, what=lambda: f"the run hangs: {active()}")
+    start = execution(ssm, start_id)
+    parent = process_id(start)
+    children = {}
+    for child in children_of(ssm, parent) if parent else []:
+        full = execution(ssm, child["AutomationExecutionId"])
+        children[full["Parameters"]["InstanceId"][0]] = full
+    ids = {start_id, *(c["AutomationExecutionId"] for c in children.values())}
+    if parent:
+        ids.add(parent)
+    messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
+    return Run(start, execution(ssm, parent) if parent else None, children, messages)
+
+
+def failures(run: Run) -> list[str]:
+    """Every failed step of the run, with its message: what an assertion should show."""
+    found = []
+    for execution_ in [run.start, run.rate_control or {}, *run.children.values()]:
+        for step in execution_.get("StepExecutions", []):
+            if step["StepStatus"] in ("Failed", "TimedOut", "Cancelled"):
+                found.append(
+                    f"{execution_['DocumentName']}/{step['StepName']}: {step['StepStatus']} "
+                    f"{step.get('FailureMessage', '')}"
+                )
+    return found

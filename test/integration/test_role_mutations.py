@@ -1,0 +1,200 @@
+"""The module's Automation role is enough, and no more than enough.
+
+The embedded AWS authorizes every call a step makes as a session of the runbook's
+assumeRole (the module's role), against its policy, the way IAM does (the Service
+Authorization Reference for actions, resources and condition keys). So:
+
+- the whole pipeline (approval, a running and a stopped instance, retention on) succeeds
+  with the module's policy as Terraform rendered it;
+- each statement is needed: with that statement removed, the same run fails, at the step
+  that needed it, with the denied action named in the step's failure and in the
+  instance's message. ``ROLE_MUTATIONS`` records the step and action for each statement;
+  the table is printed (``pytest -s``).
+
+Not run against a real account: IAM changes take seconds to minutes to reach every
+endpoint there, and the test makes a dozen billed runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shutil
+from typing import Any
+
+import pytest
+
+from integration.aws_target import Target
+from integration.deployment import Deployment
+from integration.fleet_runs import RUN_DEADLINE, SmallFleet, execution, failures, finish
+from integration.mailbox import Mailbox
+
+DEPLOYMENT_VARIABLES = {"ami_retention_count": 1}
+POLICY_NAME = "WindowsUpdateAutomation"
+DENIED = re.compile(r"is not authorized to perform: ([\w-]+:\w+)")
+IAM_DELAY = "IAM changes take seconds to minutes to propagate on a real account"
+
+pytestmark = [
+    pytest.mark.terraform,
+    pytest.mark.emulator_only(IAM_DELAY),
+    pytest.mark.skipif(
+        shutil.which("terraform") is None, reason="the terraform binary is not on PATH"
+    ),
+]
+
+# Statement -> (where a run without it fails, the action IAM refuses there). A statement
+# that no run needs would fail this test: it is removed from the module instead.
+ROLE_MUTATIONS = {
+    "ReadOnlyWithoutResourceLevelPermissions": ("GetInstanceState", "ec2:DescribeInstances"),
+    "ReadAutomationExecutions": ("Summarize", "ssm:GetAutomationExecution"),
+    "ReadOwnParameters": ("the window's task", "ssm:GetParameters"),
+    "StartStopAndImageTaggedInstances": ("CreateImageBefore", "ec2:CreateImage"),
+    "CreateImagesAndSnapshots": ("CreateImageBefore", "ec2:CreateImage"),
+    "TagImagesAndSnapshotsWithRunTags": ("CreateImageBefore", "ec2:CreateTags"),
+    "SendInstallWindowsUpdates": ("InstallUpdates", "ssm:SendCommand"),
+    "SendCommandToTaggedInstances": ("InstallUpdates", "ssm:SendCommand"),
+    "StartOwnRunbooks": ("RunProcesses", "ssm:StartAutomationExecution"),
+    "PassOwnRoleToSsm": ("RunProcesses", "iam:PassRole"),
+    "PublishToOwnTopic": ("Approve", "sns:Publish"),
+    "UseTopicKey": ("Approve", "kms:GenerateDataKey"),
+    "DeleteOwnImagesAndSnapshots": ("ApplyRetention", "ec2:DeregisterImage"),
+}
+
+
+def role_name(deployed: Deployment) -> str:
+    return f"{deployed.variables['document_prefix']}WindowsUpdateAutomation"
+
+
+def policy(deployed: Deployment, target: Target) -> dict[str, Any]:
+    """The role's policy as deployed."""
+    document = target.client("iam").get_role_policy(
+        RoleName=role_name(deployed), PolicyName=POLICY_NAME
+    )["PolicyDocument"]
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def approved_run(deployed: Deployment, target: Target, mailbox: Mailbox):
+    """The Start runbook, approved when it asks (a run may fail before it asks)."""
+    ssm = target.client("ssm")
+    start_id = ssm.start_automation_execution(DocumentName=deployed.names["AutomationStart"])[
+        "AutomationExecutionId"
+    ]
+
+    def status() -> str:
+        return execution(ssm, start_id)["AutomationExecutionStatus"]
+
+    target.wait_until(
+        lambda: status() not in ("Pending", "InProgress"),
+        target.timeouts.step,
+        what=lambda: f"{start_id} is {status()}",
+    )
+    if status() == "Waiting":
+        ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+    return finish(target, mailbox, start_id)
+
+
+def window_run(deployed: Deployment, target: Target, mailbox: Mailbox) -> list[tuple[str, str]]:
+    """The module's maintenance window, started now: (step, denied action) of its task's
+    invocation and of the run it started. Its task starts the Start runbook as the role."""
+    ssm = target.client("ssm")
+    window_execution = target.control().run_maintenance_window(
+        deployed.outputs["maintenance_window_id"]
+    )
+
+    def window() -> dict[str, Any]:
+        return ssm.get_maintenance_window_execution(WindowExecutionId=window_execution)
+
+    target.wait_until(
+        lambda: window()["Status"] not in ("PENDING", "IN_PROGRESS"),
+        RUN_DEADLINE,
+        what=lambda: f"window execution {window_execution} is still {window()['Status']}",
+    )
+    found = []
+    for task in ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution)[
+        "WindowExecutionTaskIdentities"
+    ]:
+        for invocation in ssm.describe_maintenance_window_execution_task_invocations(
+            WindowExecutionId=window_execution, TaskId=task["TaskExecutionId"]
+        )["WindowExecutionTaskInvocationIdentities"]:
+            details = invocation.get("StatusDetails", "")
+            found += [("the window's task", a) for a in DENIED.findall(details)]
+            if invocation.get("ExecutionId"):
+                found += denials(finish(target, mailbox, invocation["ExecutionId"]))
+    return found
+
+
+def denials(run) -> list[tuple[str, str]]:
+    """(step, denied action) of every failed step of the run."""
+    found = []
+    for failure in failures(run):
+        step = failure.split(":", 1)[0].split("/", 1)[1]
+        found += [(step, action) for action in DENIED.findall(failure)]
+    return found
+
+
+def allows(statement: dict[str, Any], action: str) -> bool:
+    actions = (
+        statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    )
+    return any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions)
+
+
+def test_the_whole_pipeline_runs_with_the_modules_role(
+    deployed: Deployment, target: Target, mailbox: Mailbox, make_fleet
+) -> None:
+    fleet: SmallFleet = make_fleet(faulted="stopped", healthy="running")
+    for _ in range(2):  # the second run's retention deletes the first run's pair
+        run = approved_run(deployed, target, mailbox)
+        assert run.start["AutomationExecutionStatus"] == "Success", failures(run)
+        assert set(run.children) == set(fleet.all)
+    ec2 = target.client("ec2")
+    for instance in fleet.all:
+        kept = ec2.describe_images(
+            Owners=["self"], Filters=[{"Name": "tag:InstanceId", "Values": [instance]}]
+        )["Images"]
+        phases = sorted({t["Key"]: t["Value"] for t in i["Tags"]}["Phase"] for i in kept)
+        assert phases == ["UpdateAfter", "UpdateBefore"]
+        assert {i["Name"].rsplit("_", 1)[1] for i in kept} == {run.child_id(instance)}
+
+
+def test_each_statement_of_the_role_is_needed_by_a_step(
+    deployed: Deployment, target: Target, mailbox: Mailbox, make_fleet
+) -> None:
+    iam = target.client("iam")
+    full = policy(deployed, target)
+    sids = [s["Sid"] for s in full["Statement"]]
+    assert set(sids) == set(ROLE_MUTATIONS), "a statement without a mutation case, or one gone"
+    make_fleet(faulted="stopped", healthy="running")
+    first = approved_run(deployed, target, mailbox)  # AMIs for the retention case to delete
+    assert first.start["AutomationExecutionStatus"] == "Success", failures(first)
+    table = []
+    for statement in full["Statement"]:
+        reduced = {**full, "Statement": [s for s in full["Statement"] if s is not statement]}
+        iam.put_role_policy(
+            RoleName=role_name(deployed), PolicyName=POLICY_NAME, PolicyDocument=json.dumps(reduced)
+        )
+        try:
+            run = approved_run(deployed, target, mailbox)
+            found = denials(run)
+            if not found:  # what only a scheduled run needs
+                found = window_run(deployed, target, mailbox)
+        finally:
+            iam.put_role_policy(
+                RoleName=role_name(deployed),
+                PolicyName=POLICY_NAME,
+                PolicyDocument=json.dumps(full),
+            )
+        step, action = ROLE_MUTATIONS[statement["Sid"]]
+        table.append((statement["Sid"], (step, action) if (step, action) in found else ("-", "-")))
+        assert found, f"{statement['Sid']}: the approved and the scheduled run succeeded without it"
+        assert (step, action) in found, (statement["Sid"], found, failures(run))
+        assert allows(statement, action)
+        # The instance that met the denial says so in its one message.
+        for instance, child in run.children.items():
+            if any(f.startswith(f"{child['DocumentName']}/{step}:") for f in failures(run)):
+                (message,) = run.messages_of(instance)
+                assert action in message["Message"], message
+    print("\nstatement removed -> failing step -> denied action")
+    for sid, (step, action) in table:
+        print(f"  {sid:42} {step:22} {action}")
