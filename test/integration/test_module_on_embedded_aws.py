@@ -17,6 +17,7 @@ real account allows; only fault injection and the emulator's own message record 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from integration.aws_target import Target
 from integration.deployment import Deployment
 from integration.instances import launch_windows, wait_for_state
 from integration.mailbox import Mailbox
+from integration.policy_lint import SUPPRESSED, findings
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 FAULTS = "fault injection: a real account cannot be told to fail an AMI"
@@ -258,6 +260,35 @@ def child_for(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | Non
         if full["Parameters"]["InstanceId"] == [instance_id]:
             return full
     return None
+
+
+# -- 0. the deployed policies, linted ------------------------------------------------------------
+def deployed_policies(deployed: Deployment, target: Target) -> dict[str, dict[str, Any]]:
+    iam, sns = target.client("iam"), target.client("sns")
+    role = f"{deployed.variables['document_prefix']}WindowsUpdateAutomation"
+    role_policy = iam.get_role_policy(RoleName=role, PolicyName="WindowsUpdateAutomation")
+    document = role_policy["PolicyDocument"]
+    topic = sns.get_topic_attributes(TopicArn=deployed.topic)["Attributes"]["Policy"]
+    found = {
+        "role": json.loads(document) if isinstance(document, str) else document,
+        "topic": json.loads(topic),
+    }
+    if deployed.outputs.get("kms_key_arn"):
+        key = target.client("kms").get_key_policy(
+            KeyId=deployed.outputs["kms_key_arn"], PolicyName="default"
+        )["Policy"]
+        found["key"] = json.loads(key)
+    return found
+
+
+def test_the_deployed_policies_pass_parliament_or_say_why_not(deployed, target):
+    found = findings(deployed_policies(deployed, target))
+    unexplained = found - set(SUPPRESSED)
+    assert not unexplained, (
+        f"parliament findings the module neither fixes nor explains: {unexplained}"
+    )
+    stale = set(SUPPRESSED) - found
+    assert not stale, f"suppressions no finding needs any more: {stale}"
 
 
 # -- 1. a second plan ------------------------------------------------------------------------
