@@ -180,6 +180,8 @@ def test_an_explicit_deny_beats_an_allow(ssm, ec2, iam):
 
 
 def test_resource_tag_conditions_allow_the_tagged_instance_and_deny_the_untagged_one(ssm, ec2, iam):
+    # A tag key of its own: other tests' runs target every instance tagged WinUpdate=ON.
+    key = _name("IamTag")
     role = service_role(
         iam,
         _name("Tagged"),
@@ -187,7 +189,7 @@ def test_resource_tag_conditions_allow_the_tagged_instance_and_deny_the_untagged
             allow(
                 ["ec2:StopInstances"],
                 f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*",
-                StringEquals={"aws:ResourceTag/WinUpdate": "ON"},
+                StringEquals={f"aws:ResourceTag/{key}": "ON"},
             ),
             allow("ec2:DescribeInstances"),
         ],
@@ -198,7 +200,7 @@ def test_resource_tag_conditions_allow_the_tagged_instance_and_deny_the_untagged
         "inputs": {"InstanceIds": ["{{ InstanceId }}"], "DesiredState": "stopped"},
     }
     document = role_runbook(stop, InstanceId={"type": "String"})
-    tagged, untagged = launch(ec2, tags={"WinUpdate": "ON"}), launch(ec2, tags={"WinUpdate": "OFF"})
+    tagged, untagged = launch(ec2, tags={key: "ON"}), launch(ec2, tags={key: "OFF"})
     assert run_as(ssm, role, document, InstanceId=tagged)["AutomationExecutionStatus"] == "Success"
     assert state(ec2, tagged) == "stopped"
     refused = run_as(ssm, role, document, InstanceId=untagged)
