@@ -9,13 +9,14 @@ role to the service (``iam:PassRole`` with ``iam:PassedToService``).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from typing import TYPE_CHECKING
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.moto_api._internal import mock_random
-from moto.sts.models import sts_backends
+from moto.core.utils import utcnow
+from moto.sts.models import AssumedRole, sts_backends
 
 from .authorizer import Check
 from .evaluate import Decision, Request, evaluate
@@ -72,22 +73,32 @@ def assume_for_service(
     if caller is not None:
         check = Check("iam:PassRole", ((role_arn, {"iam:passedtoservice": service_principal}),))
         authorizer.require(caller, check, caller_service)
-    # moto draws the session's key from the seeded random that also draws instance and
-    # execution ids: drawn aside, so that a run's ids (and a virtual run's digest) do not
-    # depend on how many sessions were made. The key comes from the session's source.
-    state = mock_random.getstate()
-    try:
-        assumed = sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assume_role(
-            region_name=region,
-            role_session_name=session_name,
-            role_arn=role_arn,
-            policy="",
-            duration=SESSION_SECONDS,
-            external_id="",
-        )
-    finally:
-        mock_random.setstate(state)
-    key = "ASIA" + hashlib.sha256(source_arn.encode()).hexdigest()[:16].upper()
-    assumed.access_key_id = assumed.access_key.access_key_id = key
+    key = _register_session(role_arn, session_name, source_arn, region)
     authorizer.principals.register_session(key, Session(role_arn, session_name))
     return key
+
+
+def _register_session(role_arn: str, session_name: str, source_arn: str, region: str) -> str:
+    """A session of ``role_arn`` in moto's STS (so that GetCallerIdentity answers
+    ``assumed-role/<role>/<session>``), made without moto's ``assume_role``: that draws its
+    keys from the seeded random that also draws instance and execution ids, from whichever
+    thread starts a run, so a virtual run's ids would depend on how runs interleave. The
+    key and secret come from the session's source instead."""
+    digest = hashlib.sha256(source_arn.encode()).hexdigest().upper()
+    session = AssumedRole.__new__(AssumedRole)
+    session.__dict__.update(
+        account_id=DEFAULT_ACCOUNT_ID,
+        region_name=region,
+        session_name=session_name,
+        role_arn=role_arn,
+        policy="",
+        expiration=utcnow() + datetime.timedelta(seconds=SESSION_SECONDS),
+        external_id="",
+        access_key=None,
+        access_key_id="ASIA" + digest[:16],
+        secret_access_key=digest[16:56],
+        session_token=digest,
+        partition="aws",
+    )
+    sts_backends[DEFAULT_ACCOUNT_ID]["aws"].assumed_roles.append(session)
+    return session.access_key_id
