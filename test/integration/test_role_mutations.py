@@ -28,6 +28,7 @@ import pytest
 from integration.aws_target import Target
 from integration.deployment import Deployment
 from integration.fleet_runs import RUN_DEADLINE, SmallFleet, execution, failures, finish
+from integration.instances import instance_state
 from integration.mailbox import Mailbox
 
 DEPLOYMENT_VARIABLES = {"ami_retention_count": 1}
@@ -198,3 +199,38 @@ def test_each_statement_of_the_role_is_needed_by_a_step(
     print("\nstatement removed -> failing step -> denied action")
     for sid, (step, action) in table:
         print(f"  {sid:42} {step:22} {action}")
+
+
+def test_the_instance_role_needs_the_ssm_core_policy(
+    deployed: Deployment, target: Target, mailbox: Mailbox, make_fleet
+) -> None:
+    """The module's instance profile: without AmazonSSMManagedInstanceCore a stopped
+    instance started for its update never gets its agent back (it registers with
+    ssm:UpdateInstanceInformation), so its run fails waiting for it, and puts it back."""
+    iam = target.client("iam")
+    profile = iam.get_instance_profile(
+        InstanceProfileName=deployed.outputs["instance_profile_name"]
+    )
+    (role,) = profile["InstanceProfile"]["Roles"]
+    core = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [core]
+    fleet: SmallFleet = make_fleet(faulted="stopped", healthy="running")
+    iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=core)
+    try:
+        run = approved_run(deployed, target, mailbox)
+    finally:
+        iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=core)
+    stopped = run.children[fleet.faulted]
+    assert stopped["AutomationExecutionStatus"] in ("Failed", "TimedOut")
+    failed_steps = [f.split(":", 1)[0] for f in failures(run)]
+    assert f"{stopped['DocumentName']}/WaitForAgentOnline" in failed_steps, failures(run)
+    # Each instance is put back as it was found (the running one's agent did not come back
+    # from its update's restart either: that run failed too).
+    ec2 = target.client("ec2")
+    for instance in fleet.all:
+        assert instance_state(ec2, instance) == fleet.states[instance]
+    print(
+        "\ninstance role: AmazonSSMManagedInstanceCore removed -> WaitForAgentOnline -> "
+        "ssm:UpdateInstanceInformation (the agent cannot register)"
+    )

@@ -111,7 +111,7 @@ class FleetService:
             seen.add(instance.id)
             if instance.id not in self.hosts:
                 host = self._adopt(account_id, region, instance)
-                if host.windows and instance.state == "running":
+                if host.windows and instance.state == "running" and not self.agent_refused(host):
                     host.online = True
                     host.registered_at = host.last_ping = self.now()
         for gone in set(self.hosts) - seen:
@@ -283,6 +283,8 @@ class FleetService:
             # ConnectionLost, or unlisted if it never registered; waiters keep waiting.
             if self.aws.service("faults").fleet_fault("agent_never_online", host.instance_id):
                 return
+            if self.agent_refused(host):
+                return
             host.online = True
             host.last_ping = due
             if host.registered_at is None:
@@ -291,6 +293,16 @@ class FleetService:
                 waiter(due)
 
         return event
+
+    def agent_refused(self, host: Host) -> str | None:
+        """Why the agent cannot register: its instance's credentials may not call
+        ssm:UpdateInstanceInformation (the agent's first call and its ping; the instance
+        role needs AmazonSSMManagedInstanceCore: setup-instance-permissions). Checked when
+        the OS comes up; a running agent whose role loses the permission is not modelled
+        going offline until its next boot."""
+        return self.aws.service("iam").instance_role_refusal(
+            host.account_id, host.region, host.instance_id, "ssm", "UpdateInstanceInformation"
+        )
 
     def _agent_offline(self, host: Host, when: float) -> None:
         if host.online:

@@ -98,6 +98,35 @@ class Authorizer:
         for check in self.checks(entry, service, operation, region, params):
             self.require(principal, check, service)
 
+    def instance_role_refusal(
+        self, account_id: str, region: str, instance_id: str, service: str, operation: str
+    ) -> str | None:
+        """Why the instance's own credentials (its instance profile's role, in a session
+        named after the instance, as EC2 names it) may not make ``operation``; None when
+        they may, or when the instance has no profile (assumed: the account's Default Host
+        Management Configuration gives such instances their agent's permissions)."""
+        from moto.ec2.models import ec2_backends
+
+        association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
+            instance_id
+        )
+        if association is None:
+            return None
+        roles = association.iam_instance_profile.roles
+        if not roles:
+            return f"the instance profile of {instance_id} has no role"
+        principal = self.principals.instance_session(roles[0].arn, instance_id)
+        entry = privilege(service, operation)
+        if entry is None:
+            return None
+        params = {"InstanceId": instance_id}
+        try:
+            for check in self.checks(entry, service, operation, region, params):
+                self.require(principal, check, service)
+        except denials.AccessDenied as err:
+            return err.message
+        return None
+
     def refuse_unidentified(self, environ: dict[str, Any]) -> None:
         match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         if match is None or self.principals.resolve(match.group(1)) is None:

@@ -72,6 +72,20 @@ class Principals:
                 role = _role_by_arn(iam, session.role_arn)
                 self._by_key[access_key] = _session_principal(iam, role, session, None)
 
+    def instance_session(self, role_arn: str, instance_id: str) -> Principal:
+        """The principal of an instance's credentials: a session of its profile's role."""
+        if self._built != self._generation:
+            self._rebuild()
+        key = f"instance:{instance_id}:{role_arn}"
+        found = self._by_key.get(key)
+        if found is None:
+            iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+            found = _session_principal(
+                iam, _role_by_arn(iam, role_arn), Session(role_arn, instance_id), None
+            )
+            self._by_key[key] = found
+        return found
+
     def alias(self, access_key: str, acts_as: str | None) -> None:
         """Requests signed with ``access_key`` are made as ``acts_as``'s principal."""
         if acts_as:

@@ -84,7 +84,10 @@ ID_FINDERS: dict[tuple[str, str], tuple[str, IdFinder]] = {
         "VolumeId",
         lambda p: _ids_with_prefix(p, ("VolumeId", "VolumeIds", "ResourceId"), "vol-"),
     ),
-    ("ssm", "instance"): ("InstanceId", lambda p: _ids_with_prefix(p, ("InstanceIds",), "i-")),
+    ("ssm", "instance"): (
+        "InstanceId",
+        lambda p: _ids_with_prefix(p, ("InstanceIds", "InstanceId"), "i-"),
+    ),
     ("ssm", "managed-instance"): (
         "InstanceId",
         lambda p: _ids_with_prefix(p, ("InstanceIds", "InstanceId"), "mi-"),
