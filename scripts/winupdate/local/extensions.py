@@ -25,6 +25,7 @@ HANDLER_MODULES = [
     "winupdate.local.automation.document_checks",
     "winupdate.local.automation.service_settings",
     "winupdate.local.iam.policy_checks",
+    "winupdate.local.iam.assume_role_checks",
 ]
 
 # name -> "module:factory"; each factory takes the EmbeddedAws.

@@ -102,6 +102,10 @@ ID_FINDERS: dict[tuple[str, str], tuple[str, IdFinder]] = {
     ("ssm", "maintenancewindow"): ("ResourceId", lambda p: member_values(p, "WindowId")),
     ("sns", "topic"): ("TopicName", _topic_names),
     ("iam", "role"): ("RoleNameWithPath", lambda p: member_values(p, "RoleName")),
+    ("sts", "role"): (
+        "RoleNameWithPath",
+        lambda p: [arn.split(":role/", 1)[-1] for arn in member_values(p, "RoleArn")],
+    ),
     ("iam", "user"): ("UserNameWithPath", lambda p: member_values(p, "UserName")),
     ("kms", "key"): ("KeyId", lambda p: member_values(p, "KeyId")),
     ("logs", "log-group"): ("LogGroupName", lambda p: member_values(p, "logGroupName")),
