@@ -11,8 +11,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from winupdate.local import in_process
 from winupdate.local.automation.script_workers import aws_response, request_body
 from winupdate.local.fleet.public_parameters import parameter_name
-from winupdate.local.moto_app import MotoApp
-from winupdate.local.moto_speedups import request_ids
+from winupdate.local.moto_patches.app import MotoApp
+from winupdate.local.moto_patches.speedups import request_ids
 
 REQUEST_ID_SEED = 1234
 

@@ -18,7 +18,7 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import AmiBackend
 from moto.ec2.utils import generic_filter as moto_filter
 
-from winupdate.local import moto_speedups
+from winupdate.local.moto_patches import speedups as moto_speedups
 
 WINDOWS_2022 = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
 

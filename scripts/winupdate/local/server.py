@@ -24,8 +24,8 @@ from . import in_process
 from .clock import Clock, ScaledClock, VirtualClock
 from .dispatch import Dispatcher
 from .extensions import load_extensions
-from .moto_app import MotoApp
-from .moto_speedups import request_ids, speed_up_moto
+from .moto_patches.app import MotoApp
+from .moto_patches.speedups import request_ids, speed_up_moto
 
 speed_up_moto()
 

@@ -78,7 +78,7 @@ class Host:
 
 
 def find_instance(account_id: str, region: str, instance_id: str) -> Any:
-    """moto's instance, or None. (Its lookup by id is an index: ``moto_speedups``.)"""
+    """moto's instance, or None. (Its lookup by id is an index: ``moto_patches.speedups``.)"""
     try:
         return ec2_backends[account_id][region].get_instance(instance_id)
     except InvalidInstanceIdError:
