@@ -490,3 +490,112 @@ def test_tags_on_create_need_create_tags_with_the_create_action(ssm, ec2, iam):
         run_as(ssm, tagging, document, InstanceId=instance_id)["AutomationExecutionStatus"]
         == "Success"
     )
+
+
+def test_a_permissions_boundary_limits_what_the_identity_policy_allows(client, endpoint):
+    """IAM User Guide, "Permissions boundaries": the effective permissions are those both
+    the identity policy and the boundary allow."""
+    iam = client("iam")
+    boundary = iam.create_policy(
+        PolicyName=_name("Boundary"),
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [allow("ssm:DescribeParameters")]}
+        ),
+    )["Policy"]["Arn"]
+    as_role = account_role_session(
+        client, endpoint, [allow(["ssm:*", "ec2:*"])], PermissionsBoundary=boundary
+    )
+    as_role("ssm").describe_parameters()
+    with pytest.raises(ClientError) as refused:
+        as_role("ec2").describe_instances()
+    assert (
+        "because no permissions boundary allows the ec2:DescribeInstances action"
+        in (refused.value.response["Error"]["Message"])
+    )
+
+
+def account_role_session(client, endpoint, statements, session_policy=None, **role):
+    """A session (assumed as the root) of a new role trusting the account."""
+    iam = client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    name = _name("Sessioned")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), **role)[
+        "Role"
+    ]["Arn"]
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="all",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    extra = {"Policy": json.dumps(session_policy)} if session_policy else {}
+    credentials = client("sts").assume_role(RoleArn=arn, RoleSessionName="narrow", **extra)[
+        "Credentials"
+    ]
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
+    return lambda service: session.client(service, endpoint_url=endpoint)
+
+
+def test_a_session_policy_limits_a_role_session(client, endpoint):
+    """IAM User Guide, "Session policies": a session's permissions are those both the role's
+    policies and the session policy allow."""
+    only_ssm = {"Version": "2012-10-17", "Statement": [allow("ssm:DescribeParameters")]}
+    as_role = account_role_session(client, endpoint, [allow("*")], session_policy=only_ssm)
+    as_role("ssm").describe_parameters()
+    with pytest.raises(ClientError) as refused:
+        as_role("ec2").describe_instances()
+    assert (
+        "because no session policy allows the ec2:DescribeInstances action"
+        in (refused.value.response["Error"]["Message"])
+    )
+
+
+def test_an_sns_denial_is_an_authorization_error(client, endpoint):
+    topic = client("sns").create_topic(Name=_name("Denied"))["TopicArn"]
+    arn, as_user = user_session(client, endpoint, [allow("sns:ListTopics")])
+    with pytest.raises(ClientError) as refused:
+        as_user("sns").publish(TopicArn=topic, Message="hello")
+    error = refused.value.response["Error"]
+    assert error["Code"] == "AuthorizationError"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error["Message"] == (
+        f"User: {arn} is not authorized to perform: sns:Publish on resource: {topic} "
+        "because no identity-based policy allows the sns:Publish action"
+    )
+
+
+def test_a_principal_arn_condition_tells_users_apart(client, endpoint):
+    """IAM global condition keys: aws:PrincipalArn is the caller's ARN (a role session's
+    is its role's)."""
+    condition = {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/ops-*"}}
+    statement = {**allow("ssm:DescribeParameters"), "Condition": condition}
+    iam = client("iam")
+    for name, allowed in ((f"ops-{uuid.uuid4().hex[:6]}", True), (_name("dev"), False)):
+        iam.create_user(UserName=name)
+        iam.put_user_policy(
+            UserName=name,
+            PolicyName="p",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        )
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        ssm = boto3.client(
+            "ssm",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
+        if allowed:
+            ssm.describe_parameters()
+        else:
+            with pytest.raises(ClientError):
+                ssm.describe_parameters()
