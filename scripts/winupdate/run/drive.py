@@ -21,7 +21,7 @@ from .start import (
     parameters_text,
     start_run,
 )
-from .summary import collect_results, render_table, run_failure, run_json
+from .summary import collect_results, render_table, run_failure, run_json, scan_line
 
 INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl-C
 
@@ -169,6 +169,9 @@ class RunCommand:
             self.stdout.write(line + "\n")
             if results:
                 self.stdout.write(render_table(results) + "\n")
+                scans = [r for r in results if r.dry_run]
+                if scans:
+                    self.stdout.write(scan_line(scans) + "\n")
             else:
                 self.stdout.write("no instance was updated\n")
         self.stdout.flush()

@@ -15,6 +15,7 @@ from .progress import duration
 
 FOUND = re.compile(r"Found\s+(\d+)\s+available\s+Windows\s+Updates?", re.IGNORECASE)
 INSTALLED = re.compile(r"Installed\s+(\d+)\s+(?:Windows\s+)?updates?", re.IGNORECASE)
+KB = re.compile(r"KB\d{6,8}", re.IGNORECASE)
 PHASES = ("UpdateBefore", "UpdateAfter")
 # How deep to follow executions started by an instance's steps (the seed: Process →
 # CreateImage / WindowsUpdate; the module: none).
@@ -42,6 +43,10 @@ class InstanceResult:
     after: Ami | None = None
     updates_found: int | None = None
     updates_installed: int | None = None
+    #: The KB ids of the updates found: installed, or what an Install would apply (Scan).
+    updates: list[str] = field(default_factory=list)
+    #: AWS-InstallWindowsUpdates' Action of the run: Install, or Scan (a dry run).
+    action: str | None = None
     start: datetime | None = None
     end: datetime | None = None
     failed_step: str | None = None
@@ -51,6 +56,10 @@ class InstanceResult:
     @property
     def succeeded(self) -> bool:
         return self.status in SUCCEEDED
+
+    @property
+    def dry_run(self) -> bool:
+        return self.action == "Scan"
 
     @property
     def duration_seconds(self) -> float | None:
@@ -64,6 +73,7 @@ class InstanceResult:
         out["end"] = self.end.isoformat() if self.end else None
         out["duration_seconds"] = self.duration_seconds
         out["succeeded"] = self.succeeded
+        out["dry_run"] = self.dry_run
         return out
 
 
@@ -113,6 +123,28 @@ def _updates(tree: list[dict[str, Any]]) -> tuple[int | None, int | None]:
                 if hits and installed is None:
                     installed = int(hits[-1])
     return found, installed
+
+
+def _kbs(tree: list[dict[str, Any]]) -> list[str]:
+    """The KB ids of the updates found: a declared ``KBs`` output (comma-separated, or
+    ``none``) first, the KB ids in the update command's output second."""
+    declared: list[str] | None = None
+    mentioned: set[str] = set()
+    for execution in tree:
+        for step in execution.get("StepExecutions", []):
+            outputs = step.get("Outputs") or {}
+            for key, values in outputs.items():
+                if key.endswith("KBs") and values:
+                    text = str(values[0])
+                    declared = [] if text == "none" else [k for k in text.split(",") if k]
+            for text in outputs.get("Output", []):
+                mentioned.update(m.upper() for m in KB.findall(text))
+    return declared if declared is not None else sorted(mentioned)
+
+
+def _action(execution: dict[str, Any]) -> str | None:
+    values = (execution.get("Parameters") or {}).get("Action") or []
+    return str(values[0]) if values else None
 
 
 def _images(aws: Aws, instance_id: str, execution_ids: set[str]) -> dict[str, Ami]:
@@ -172,6 +204,8 @@ def instance_result(aws: Aws, instance_id: str, execution_id: str) -> InstanceRe
         after=images.get("UpdateAfter"),
         updates_found=found,
         updates_installed=installed,
+        updates=_kbs(tree),
+        action=_action(execution),
         start=execution.get("ExecutionStartTime"),
         end=execution.get("ExecutionEndTime"),
         failed_step=failed_step,
@@ -205,6 +239,7 @@ def render_table(results: list[InstanceResult]) -> str:
         "AMI after",
         "found",
         "installed",
+        "KBs",
         "duration",
         "failure",
     )
@@ -219,12 +254,24 @@ def render_table(results: list[InstanceResult]) -> str:
                 f"{r.before.image_id} {r.before.name}" if r.before else "-",
                 f"{r.after.image_id} {r.after.name}" if r.after else "-",
                 _cell(r.updates_found),
-                _cell(r.updates_installed),
+                # A scan installs nothing: its KBs are what an Install would apply.
+                "- (scan)" if r.dry_run else _cell(r.updates_installed),
+                ",".join(r.updates) or "-",
                 duration(seconds) if seconds is not None else "-",
                 _cell(failure),
             )
         )
     return aligned_table(rows)
+
+
+def scan_line(scans: list[InstanceResult]) -> str:
+    """What a scan (dry run) found, in one line: how many updates each instance would get."""
+    found = sum(r.updates_found or 0 for r in scans)
+    per_instance = ", ".join(f"{r.instance_id} {_cell(r.updates_found)}" for r in scans)
+    return (
+        f"scan (dry run): nothing was installed; an Install would apply {found} updates "
+        f"({per_instance})"
+    )
 
 
 def aligned_table(rows: list[tuple[str, ...]]) -> str:

@@ -1,0 +1,135 @@
+"""The runbooks' parse of AWS-InstallWindowsUpdates' output: how many updates, and which.
+
+What a scan reports (an Install would apply these) is only as good as this parse. The
+command's stdout is its log (``MM/dd/yyyy HH:mm:ss UTC | Info | ...``, the AwsPoshLogger of
+the AWS-InstallWindowsUpdates definition in ../shared/reference/aws-owned-documents/): a
+``Found N available Windows Updates.`` line counted *before* the severity, KB and date
+filters, one ``There are N Windows Updates after filtering on <X>.`` line per filter, then
+one ``<title> - Published date: MM/dd/yyyy`` line per selected update. The embedded AWS
+logs one ``KB | severity | category | title`` line per update instead (the seed's log).
+Aws:runCommand's Output is cut at 2,500 characters (CommandPlugin.Output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from winupdate.local.fleet.catalogue import Update
+from winupdate.local.fleet.windows_update import Log, update_line
+
+ROOT = Path(__file__).parents[2]
+PARSE_STEPS = [
+    ("AutomationProcess", "ParseUpdateResults"),
+    ("AutomationProcess", "ParseScanResults"),
+    ("WindowsUpdate", "ParseUpdateResults"),
+]
+
+
+def step(document: str, name: str) -> dict[str, Any]:
+    text = (ROOT / "documents" / f"{document}.yaml").read_text(encoding="utf-8")
+    steps = yaml.safe_load(text)["mainSteps"]
+    return next(s for s in steps if s["name"] == name)
+
+
+def parse(output: str, action: str = "Scan") -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(step("AutomationProcess", "ParseScanResults")["inputs"]["Script"], namespace)
+    return namespace["parse_update_results"]({"Output": output, "Action": action}, None)
+
+
+def stamped(*messages: str) -> str:
+    return "".join(f"01/09/2024 09:56:{n:02d} UTC | Info | {m}\n" for n, m in enumerate(messages))
+
+
+def test_every_parse_step_runs_the_same_script_with_the_same_outputs():
+    scripts = {(d, n): step(d, n)["inputs"]["Script"] for d, n in PARSE_STEPS}
+    assert len(set(scripts.values())) == 1, sorted(scripts)
+    outputs = {(d, n): repr(step(d, n)["outputs"]) for d, n in PARSE_STEPS}
+    assert len(set(outputs.values())) == 1
+
+
+def test_the_scan_step_scans_without_reboot_whatever_the_parameters_say():
+    parameters = step("AutomationProcess", "ScanUpdates")["inputs"]["Parameters"]
+    assert parameters["Action"] == "Scan" and parameters["AllowReboot"] == "False"
+    assert step("AutomationProcess", "ParseScanResults")["inputs"]["InputPayload"]["Action"] == (
+        "Scan"
+    )
+
+
+def test_a_scan_of_the_embedded_fleet_counts_and_lists_each_update():
+    updates = [
+        Update(
+            "KB5034439", "Cumulative Update (KB5034439)", "Critical", "SecurityUpdates", 0, True
+        ),
+        Update("KB5034441", "Update for Windows (KB5034441)", "Important", "Updates", 0, False),
+    ]
+    log = Log()
+    log.info(0, "Searching for Windows Updates.")
+    log.info(20, f"Found {len(updates)} available Windows Updates.")
+    for update in updates:
+        log.info(20, update_line(update))
+    result = parse(log.text())
+    assert result["Found"] == 2 and result["Installed"] == 0
+    assert result["KBs"] == "KB5034439,KB5034441"
+    assert result["Updates"].splitlines() == [
+        "- KB5034439 | Critical | SecurityUpdates | Cumulative Update (KB5034439)",
+        "- KB5034441 | Important | Updates | Update for Windows (KB5034441)",
+    ]
+
+
+def test_the_real_scripts_count_is_the_one_left_after_its_last_filter():
+    output = stamped(
+        "Searching for Windows Updates.",
+        "Found 5 available Windows Updates.",
+        "Filtering on Severity. (Post-Search)",
+        "There are 3 Windows Updates after filtering on Severity.",
+        "Filtering on ExcludeKbs. (Post-Search)",
+        "There are 2 Windows Updates after filtering on ExcludeKbs.",
+        "2024-01 Cumulative Update for Windows Server 2022 (KB5034129) - Published date: "
+        "01/09/2024",
+        "2024-01 Servicing Stack Update for Windows Server 2022 (KB5034439) - Published date: "
+        "01/09/2024",
+    )
+    result = parse(output)
+    assert result["Found"] == 2
+    assert result["KBs"] == "KB5034129,KB5034439"
+    assert result["Updates"].splitlines() == [
+        "- 2024-01 Cumulative Update for Windows Server 2022 (KB5034129) - Published date: "
+        "01/09/2024",
+        "- 2024-01 Servicing Stack Update for Windows Server 2022 (KB5034439) - Published date: "
+        "01/09/2024",
+    ]
+
+
+def test_a_cut_output_says_how_many_updates_it_does_not_show():
+    output = stamped("Found 4 available Windows Updates.", "KB5034439 | Critical | Security | A")
+    output += "\n---Output truncated---"
+    lines = parse(output)["Updates"].splitlines()
+    assert lines[0] == "- KB5034439 | Critical | Security | A"
+    assert lines[1].startswith("- and 3 more that the command's output")
+
+
+@pytest.mark.parametrize("action", ["Install", "Scan"])
+def test_no_update_found_lists_none(action):
+    result = parse(stamped("Found 0 available Windows Updates."), action)
+    assert (result["Found"], result["Installed"], result["KBs"], result["Updates"]) == (
+        0,
+        0,
+        "none",
+        "none",
+    )
+
+
+def test_an_install_still_counts_what_it_installed():
+    output = stamped(
+        "Found 1 available Windows Updates.",
+        "KB5034439 | Critical | SecurityUpdates | A (KB5034439)",
+        "Installing 1 updates.",
+        "Installed 1 updates.",
+    )
+    result = parse(output, "Install")
+    assert (result["Found"], result["Installed"], result["KBs"]) == (1, 1, "KB5034439")
