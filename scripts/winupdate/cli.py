@@ -10,6 +10,10 @@ import sys
 import threading
 
 from .errors import UsageError, WinUpdateError
+from .local import EXTRA
+
+# What only the embedded AWS (local, bench, demo) imports: extra "local" of pyproject.toml.
+LOCAL_ONLY_PACKAGES = {"moto", "werkzeug", "flask", "policy_sentry", "python_terraform"}
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
@@ -133,7 +137,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .local.server import DEFAULT_PORT
+    from .local import DEFAULT_PORT
 
     parser = argparse.ArgumentParser(
         prog="winupdate",
@@ -273,6 +277,15 @@ def main(argv: list[str] | None = None) -> int:
     except WinUpdateError as err:
         print(f"winupdate: {err}", file=sys.stderr)
         return err.exit_code
+    except ModuleNotFoundError as err:
+        if err.name is None or err.name.split(".")[0] not in LOCAL_ONLY_PACKAGES:
+            raise
+        print(
+            f"winupdate: {args.command} needs the embedded AWS's packages ({err.name} is not "
+            f"installed): pip install 'winupdate[{EXTRA}]'",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -9,10 +9,9 @@ from typing import Any
 
 # moto reads this when its backends are first built: set it before importing it.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-# No AWS_DEFAULT_REGION default here: every command imports this module (the CLI's
-# parser reads DEFAULT_PORT), and a default set in its process would replace the user's
-# profile region and hide the "no AWS region" error. Every backend and client of the
-# embedded AWS is given its region (EmbeddedAws.region) instead.
+# No AWS_DEFAULT_REGION default here: a default set in the process that imports this
+# module would replace the user's profile region and hide the "no AWS region" error.
+# Every backend and client of the embedded AWS is given its region (EmbeddedAws.region).
 
 import boto3
 from botocore import UNSIGNED
@@ -29,7 +28,8 @@ from .moto_patches.speedups import request_ids, speed_up_moto
 
 speed_up_moto()
 
-DEFAULT_PORT = 4599
+from . import DEFAULT_PORT  # noqa: E402 (re-exported: callers import it from here too)
+
 EXECUTION_HEADER = "X-Winupdate-Execution"
 SHUTDOWN_POLL_SECONDS = 0.05
 
