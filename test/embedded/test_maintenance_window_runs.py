@@ -26,8 +26,8 @@ from botocore.exceptions import ClientError
 from fleet_support import launch
 from moto.core import DEFAULT_ACCOUNT_ID
 
-import winupdate.local.maintenance_window_runs.responses as responses_module
-import winupdate.local.maintenance_window_runs.runner as runner_module
+import winupdate.local.maintenance_windows.responses as responses_module
+import winupdate.local.maintenance_windows.runner as runner_module
 from automation_support import create_runbook, runbook, service_role
 from shape_check import checked
 from winupdate.errors import WinUpdateError

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ssm.models import ssm_backends
 
-import winupdate.local.maintenance_windows as mw_module
+import winupdate.local.maintenance_windows.store as mw_module
 from shape_check import checked
 
 REGION = "us-east-1"

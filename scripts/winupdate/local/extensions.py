@@ -20,7 +20,6 @@ HANDLER_MODULES = [
     "winupdate.local.faults",
     "winupdate.local.fleet.handlers",
     "winupdate.local.maintenance_windows",
-    "winupdate.local.maintenance_window_runs",
     "winupdate.local.automation.responses",
     "winupdate.local.automation.document_checks",
     "winupdate.local.automation.service_settings",

@@ -16,9 +16,9 @@ from moto.ssm.models import FakeMaintenanceWindow, ssm_backends
 
 from ..dispatch import Call, control, operation
 from ..errors import AwsError, ValidationException
-from ..maintenance_windows import page
 from .models import RunStatus, TaskExecution, WindowExecution, new_id, store_of
 from .runner import engine_key, run_window
+from .store import page
 
 if TYPE_CHECKING:
     from ..server import EmbeddedAws

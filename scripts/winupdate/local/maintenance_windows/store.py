@@ -38,8 +38,8 @@ from moto.ssm.models import (
     ssm_backends,
 )
 
-from .dispatch import Call, after, before, operation
-from .errors import AwsError, ValidationException
+from ..dispatch import Call, after, before, operation
+from ..errors import AwsError, ValidationException
 
 # Filter keys the API reference lists for each Describe operation, and how to read them.
 TARGET_FILTERS: dict[str, Callable[[FakeMaintenanceWindowTarget], Any]] = {
