@@ -82,16 +82,17 @@ def api_calls(endpoint: str, execution_id: str) -> int:
         return json.load(response)["calls"]
 
 
-SSM_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+def trust(service: str) -> dict[str, Any]:
+    """A trust policy that lets ``service`` (``ssm.amazonaws.com``) assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+SSM_TRUST = trust("ssm.amazonaws.com")
 
 
 def service_role(iam: Any, name: str, statements: list[dict[str, Any]] | None = None) -> str:

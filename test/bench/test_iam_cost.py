@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
-import boto3
-
+from automation_support import trust
 from winupdate.local.iam.service_roles import assume_for_service
-from winupdate.local.server import EmbeddedAws
 
 ROUNDS = 2000
 POLICY = {
@@ -27,7 +26,7 @@ POLICY = {
             "Effect": "Allow",
             "Action": ["ec2:CreateImage", "ec2:StartInstances", "ec2:StopInstances"],
             "Resource": "arn:aws:ec2:us-east-1:123456789012:instance/*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/WinUpdate": "ON"}},
+            "Condition": {"StringEquals": {"aws:ResourceTag/BenchTag": "ON"}},
         },
         {
             "Effect": "Allow",
@@ -45,74 +44,60 @@ POLICY = {
         },
     ],
 }
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST = trust("ssm.amazonaws.com")
 
 
-def test_cost_per_authorized_call():
-    with EmbeddedAws(port=0, virtual=True) as aws:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        iam = session.client("iam", endpoint_url=aws.endpoint)
-        ec2 = session.client("ec2", endpoint_url=aws.endpoint)
-        arn = iam.create_role(RoleName="Bench", AssumeRolePolicyDocument=json.dumps(TRUST))["Role"][
-            "Arn"
-        ]
-        iam.put_role_policy(RoleName="Bench", PolicyName="p", PolicyDocument=json.dumps(POLICY))
-        instance = ec2.run_instances(
-            ImageId="ami-12345678",
-            MinCount=1,
-            MaxCount=1,
-            TagSpecifications=[
-                {"ResourceType": "instance", "Tags": [{"Key": "WinUpdate", "Value": "ON"}]}
-            ],
-        )["Instances"][0]["InstanceId"]
-        authorizer = aws.service("iam")
-        key = assume_for_service(
-            authorizer,
-            caller_key=None,
-            caller_service="ssm",
-            service_principal="ssm.amazonaws.com",
-            role_arn=arn,
-            source_arn="arn:aws:ssm:us-east-1:123456789012:automation-execution/bench",
-            session_name="bench",
-            region="us-east-1",
-        )
-        calls = {
-            "DescribeImages": ("ec2", "DescribeImages", {"ImageId.1": "ami-12345678"}),
-            "StartInstances": ("ec2", "StartInstances", {"InstanceId.1": instance}),
-            "CreateImage+tags": (
-                "ec2",
-                "CreateImage",
-                {
-                    "InstanceId": instance,
-                    "Name": "x",
-                    "TagSpecification.1.ResourceType": "image",
-                    "TagSpecification.1.Tag.1.Key": "Phase",
-                    "TagSpecification.1.Tag.1.Value": "UpdateBefore",
-                },
-            ),
-        }
-        for name, (service, operation, params) in calls.items():
-            principal = authorizer.principals.resolve(key)
-            principal.decisions.clear()
-            began = time.perf_counter()
+def test_cost_per_authorized_call(embedded_aws, client):
+    aws = embedded_aws
+    iam, ec2 = client("iam"), client("ec2")
+    name = f"Bench-{uuid.uuid4().hex[:8]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(POLICY))
+    instance = ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "BenchTag", "Value": "ON"}]}
+        ],
+    )["Instances"][0]["InstanceId"]
+    authorizer = aws.service("iam")
+    key = assume_for_service(
+        authorizer,
+        caller_key=None,
+        caller_service="ssm",
+        service_principal="ssm.amazonaws.com",
+        role_arn=arn,
+        source_arn="arn:aws:ssm:us-east-1:123456789012:automation-execution/bench",
+        session_name="bench",
+        region="us-east-1",
+    )
+    calls = {
+        "DescribeImages": ("ec2", "DescribeImages", {"ImageId.1": "ami-12345678"}),
+        "StartInstances": ("ec2", "StartInstances", {"InstanceId.1": instance}),
+        "CreateImage+tags": (
+            "ec2",
+            "CreateImage",
+            {
+                "InstanceId": instance,
+                "Name": "x",
+                "TagSpecification.1.ResourceType": "image",
+                "TagSpecification.1.Tag.1.Key": "Phase",
+                "TagSpecification.1.Tag.1.Value": "UpdateBefore",
+            },
+        ),
+    }
+    for name, (service, operation, params) in calls.items():
+        principal = authorizer.principals.resolve(key)
+        principal.decisions.clear()
+        began = time.perf_counter()
+        authorizer.authorize(key, service, operation, "us-east-1", params)
+        cold = (time.perf_counter() - began) * 1e6
+        began = time.perf_counter()
+        for _ in range(ROUNDS):
             authorizer.authorize(key, service, operation, "us-east-1", params)
-            cold = (time.perf_counter() - began) * 1e6
-            began = time.perf_counter()
-            for _ in range(ROUNDS):
-                authorizer.authorize(key, service, operation, "us-east-1", params)
-            warm = (time.perf_counter() - began) / ROUNDS * 1e6
-            print(f"BENCH iam {name}: first {cold:.0f} us, then {warm:.1f} us per call")
-            # Generous: a 500-instance run makes ~10,000 authorized calls; at this bound they
-            # cost under 2 s of its 30 s budget.
-            assert warm < 200, (name, warm)
+        warm = (time.perf_counter() - began) / ROUNDS * 1e6
+        print(f"BENCH iam {name}: first {cold:.0f} us, then {warm:.1f} us per call")
+        # Generous: a 500-instance run makes ~10,000 authorized calls; at this bound they
+        # cost under 2 s of its 30 s budget.
+        assert warm < 200, (name, warm)

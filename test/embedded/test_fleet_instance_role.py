@@ -17,19 +17,12 @@ import uuid
 import pytest
 from fleet_support import launch, ping_status, state, wait_for, wait_online, warm_fleet
 
+from automation_support import trust
+
 pytestmark = pytest.mark.usefixtures(warm_fleet.__name__)
 
 CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+EC2_TRUST = trust("ec2.amazonaws.com")
 
 
 def instance_profile(iam, *policies: str) -> str:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 import uuid
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
-from test_iam_enforcement import allow, user_session
+from test_iam_enforcement import allow, session_from, user_session
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 
@@ -33,13 +32,7 @@ def role_trusting(iam, principal: str, statements: list[dict]) -> str:
 
 def session_of(sts, role_arn: str, endpoint: str):
     credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="operator")["Credentials"]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name="us-east-1",
-    )
-    return lambda service: session.client(service, endpoint_url=endpoint)
+    return session_from(credentials, endpoint)
 
 
 def test_a_user_allowed_to_assume_a_role_that_trusts_the_account_gets_its_permissions(

@@ -92,6 +92,30 @@ def user_session(client, endpoint: str, statements: list[dict[str, Any]]):
     return arn, lambda service: session.client(service, endpoint_url=endpoint)
 
 
+def script_step(body: str) -> dict[str, Any]:
+    """An aws:executeScript step named ``script`` whose handler runs ``body`` (one line)."""
+    return {
+        "name": "script",
+        "action": "aws:executeScript",
+        "inputs": {
+            "Runtime": "python3.11",
+            "Handler": "handler",
+            "Script": f"import boto3\ndef handler(events, context):\n    {body}\n",
+        },
+    }
+
+
+def session_from(credentials: dict[str, str], endpoint: str):
+    """``client(service)`` of a boto3 session signed with STS ``credentials``."""
+    session = boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name="us-east-1",
+    )
+    return lambda service: session.client(service, endpoint_url=endpoint)
+
+
 CREATE_IMAGE = {
     "name": "image",
     "action": "aws:createImage",
@@ -218,20 +242,8 @@ def test_steps_and_scripts_call_as_a_session_of_the_role(ssm, iam):
         "inputs": {"Service": "sts", "Api": "GetCallerIdentity"},
         "outputs": [{"Name": "Arn", "Selector": "$.Arn", "Type": "String"}],
     }
-    script = {
-        "name": "script",
-        "action": "aws:executeScript",
-        "inputs": {
-            "Runtime": "python3.11",
-            "Handler": "handler",
-            "Script": (
-                "import boto3\n"
-                "def handler(events, context):\n"
-                "    return {'Arn': boto3.client('sts').get_caller_identity()['Arn']}\n"
-            ),
-        },
-        "outputs": [{"Name": "Arn", "Selector": "$.Payload.Arn", "Type": "String"}],
-    }
+    script = script_step("return {'Arn': boto3.client('sts').get_caller_identity()['Arn']}")
+    script["outputs"] = [{"Name": "Arn", "Selector": "$.Payload.Arn", "Type": "String"}]
     execution = run_as(ssm, role, role_runbook(whoami, script))
     assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
     execution_id = execution["AutomationExecutionId"]
@@ -243,19 +255,7 @@ def test_steps_and_scripts_call_as_a_session_of_the_role(ssm, iam):
 
 def test_a_scripts_boto3_call_is_refused_as_the_roles(ssm, iam):
     role = service_role(iam, _name("ScriptNoEc2"), [allow("sts:GetCallerIdentity")])
-    script = {
-        "name": "script",
-        "action": "aws:executeScript",
-        "inputs": {
-            "Runtime": "python3.11",
-            "Handler": "handler",
-            "Script": (
-                "import boto3\n"
-                "def handler(events, context):\n"
-                "    boto3.client('ec2').describe_instances()\n"
-            ),
-        },
-    }
+    script = script_step("boto3.client('ec2').describe_instances()")
     execution = run_as(ssm, role, role_runbook(script))
     message = steps_by_name(execution)["script"]["FailureMessage"]
     assert "UnauthorizedOperation" in message and "ec2:DescribeInstances" in message
@@ -536,13 +536,7 @@ def account_role_session(client, endpoint, statements, session_policy=None, **ro
     credentials = client("sts").assume_role(RoleArn=arn, RoleSessionName="narrow", **extra)[
         "Credentials"
     ]
-    session = boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name="us-east-1",
-    )
-    return lambda service: session.client(service, endpoint_url=endpoint)
+    return session_from(credentials, endpoint)
 
 
 def test_a_session_policy_limits_a_role_session(client, endpoint):

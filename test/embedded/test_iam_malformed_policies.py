@@ -16,17 +16,10 @@ from urllib.parse import unquote
 import pytest
 from botocore.exceptions import ClientError
 
+from automation_support import SSM_TRUST
+
 NAME = "MalformedPolicyProbe"
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST = SSM_TRUST
 
 
 def identity(**fields) -> str:
