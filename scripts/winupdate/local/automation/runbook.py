@@ -41,6 +41,11 @@ class Parameter:
     allowed_values: tuple[Any, ...] | None = None
     allowed_pattern: str | None = None
     description: str = ""
+    # documents-syntax-data-elements-parameters.md: minItems/maxItems, minChars/maxChars
+    min_items: int | None = None
+    max_items: int | None = None
+    min_chars: int | None = None
+    max_chars: int | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,20 @@ def _parameter(name: str, spec: Any) -> Parameter:
         allowed_values=tuple(allowed) if allowed is not None else None,
         allowed_pattern=spec.get("allowedPattern"),
         description=str(spec.get("description") or ""),
+        min_items=_bound(spec, "minItems"),
+        max_items=_bound(spec, "maxItems"),
+        min_chars=_bound(spec, "minChars"),
+        max_chars=_bound(spec, "maxChars"),
     )
+
+
+def _bound(spec: dict[str, Any], key: str) -> int | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RunbookError(f"{key} must be a whole number, not {value!r}")
+    return value
 
 
 def _step(index: int, raw: Any) -> Step:

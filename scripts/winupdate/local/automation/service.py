@@ -23,7 +23,7 @@ from .exceptions import (
     InvalidAutomationExecutionParametersException,
 )
 from .models import Execution, StepRecord
-from .parameters import api_parameters, resolve_parameters
+from .parameters import StoredParameter, api_parameters, check_start_request, resolve_parameters
 from .runbook import Runbook, RunbookError, load_runbook
 from .runner import run_execution, run_rate_control
 from .script_workers import ScriptWorkers
@@ -175,6 +175,7 @@ class AutomationService:
     ) -> Execution:
         """``caller_key``: the access key the start is made with (its principal passes the
         runbook's assumeRole, or is who the steps run as when there is none)."""
+        check_start_request(parameters, max_concurrency, max_errors)
         runbook, version = self.load_document(account_id, region, document_name, document_version)
         rate_controlled = bool(targets) or bool(target_maps)
         given = dict(parameters)
@@ -461,12 +462,12 @@ class AutomationService:
         backend = ssm_backends[account_id][region]
         iam = self.aws.service("iam")
 
-        def lookup(name: str) -> str:
+        def lookup(name: str) -> StoredParameter:
             iam.authorize(access_key, "ssm", "GetParameters", region, {"Names": [name]})
             parameter = backend.get_parameter(name)
             if parameter is None:
                 raise KeyError(name)
-            return parameter.value
+            return StoredParameter(str(parameter.parameter_type), parameter.value)
 
         return lookup
 
@@ -478,7 +479,7 @@ class AutomationService:
 
         def step_lookup(name: str) -> str:
             try:
-                return lookup(name)
+                return lookup(name).value
             except AccessDenied as err:
                 raise StepFailed(f"{err.code}: {err.message}") from err
             except Exception as err:
