@@ -252,8 +252,10 @@ LOOPED = _runbook(
   - name: Done
 """
     + SLEEP_END
-    + "  - name: Failed\n"
-    + SLEEP_END,
+    # onCancel moves here, so not an aws:sleep step: automation-actions.md, onCancel "doesn't
+    # support moving to" aws:sleep (nor aws:approve, aws:pause, aws:createImage, ...).
+    + "  - name: Failed\n    action: aws:executeAwsApi\n"
+    + "    inputs: {Service: ec2, Api: DescribeRegions}\n    isEnd: true\n",
     extra="variables:\n  Passes: {type: Integer, default: 0}\n",
 )
 

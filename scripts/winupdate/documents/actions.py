@@ -1,22 +1,25 @@
-"""Check 2, actions: each step's action is in the registry (the same table the runtime
-runs from), its inputs are the action's, required ones are there, values have the
-declared types, and declared outputs are well formed."""
+"""Check 2, actions: required inputs are there, values have the declared types, output
+selectors parse, branches and loops are well formed.
+
+That each step's action is in the registry (the same table the runtime runs from), its
+inputs are the action's and its outputs are declared with Name, Selector and a known Type
+is what CreateDocument refuses: ``document_rules``, reported by ``structure``."""
 
 from __future__ import annotations
 
-from difflib import get_close_matches
 from typing import Any
 
-from ..local.automation.registry import ActionSpec, spec, specs
+from ..local.automation.document_rules import OUTPUT_TYPES, suggest
+from ..local.automation.registry import ActionSpec, spec
 from ..local.automation.selectors import SelectorError, compile_selector
 from ..local.automation.variables import PLACEHOLDER
-from .context import Context, is_aws_owned_name
+from .context import Context
 from .findings import WARNING, Finding, graded
 from .loader import DataPath, Source
 from .model import BRANCH, LOOP, StepRef, all_steps, parameters
 from .structure import article, parameter_base_type
 
-OUTPUT_TYPES = ("String", "Integer", "Boolean", "StringList", "StringMap", "MapList")
+__all__ = ["OUTPUT_TYPES", "suggest"]  # read by the other check families
 LISTS = ("StringList", "MapList")
 
 # automation-action-branch.md: the operators of a choice.
@@ -41,8 +44,7 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
     for step in all_steps(doc):
         action = spec(step.action)
         if action is None:
-            found.append(_unknown_action(doc, step))
-            continue
+            continue  # WU201 (document_rules)
         found += _inputs(doc, step, action, types)
         found += _outputs(doc, step)
         if step.action == BRANCH:
@@ -88,42 +90,7 @@ def _loop(doc: Source, step: StepRef) -> list[Finding]:
                 "Iterators for a for-each loop, LoopCondition for a do-while loop",
             )
         )
-    steps = inputs.get("Steps")
-    if not isinstance(steps, list) or not steps or not all(isinstance(s, dict) for s in steps):
-        found.append(
-            doc.value_finding(
-                "WU208", (*at, "Steps"), f"step {step.name}: Steps must be a list of steps"
-            )
-        )
     return found
-
-
-def suggest(name: Any, choices: Any, cutoff: float = 0.6) -> str:
-    """'did you mean X?' for the closest of ``choices``, case-insensitively; '' if none is close."""
-    by_lower = {str(c).lower(): str(c) for c in choices}
-    close = get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=cutoff)
-    return f"did you mean {by_lower[close[0]]!r}?" if close else ""
-
-
-def _unknown_action(doc: Source, step: StepRef) -> Finding:
-    hint = suggest(step.action, specs()) or "see the Automation actions reference"
-    if is_aws_owned_name(doc.name) and not suggest(step.action, specs(), 0.9):
-        # AWS's own documents use actions the reference does not list
-        # (aws:putServerUpgradeMetrics, aws:shareSQLMedia); AWS runs them for itself.
-        finding = doc.value_finding(
-            "WU201",
-            (*step.where, "action"),
-            f"step {step.name}: {step.action!r} is not in the Automation actions reference; "
-            "only AWS's own documents may use it",
-            "its inputs and outputs are not checked",
-        )
-        return graded(finding, WARNING)
-    return doc.value_finding(
-        "WU201",
-        (*step.where, "action"),
-        f"step {step.name}: {step.action!r} is not an Automation action",
-        hint,
-    )
 
 
 def _inputs(doc: Source, step: StepRef, action: ActionSpec, types: dict[str, str]) -> list[Finding]:
@@ -142,17 +109,7 @@ def _inputs(doc: Source, step: StepRef, action: ActionSpec, types: dict[str, str
     for name, value in step.inputs.items():
         declared = action.input(name)
         if declared is None:
-            if not action.extra_inputs:
-                known = [i.name for i in action.inputs]
-                found.append(
-                    doc.finding(
-                        "WU203",
-                        (*at, name),
-                        f"step {step.name}: {step.action} has no input {name!r}",
-                        suggest(name, known) or f"its inputs: {', '.join(known)}",
-                    )
-                )
-            continue
+            continue  # WU203 (document_rules) or, for an API call, WU304 (apis)
         problem = type_mismatch(value, declared.type, types)
         if problem:
             finding = doc.value_finding(
@@ -276,27 +233,7 @@ def _outputs(doc: Source, step: StepRef) -> list[Finding]:
     for index, output in enumerate(raw):
         at: DataPath = (*step.where, "outputs", index)
         if not isinstance(output, dict):
-            found.append(
-                doc.value_finding("WU205", at, f"step {step.name}: an output must be a mapping")
-            )
-            continue
-        for key in ("Name", "Selector"):
-            if not isinstance(output.get(key), str) or not output.get(key):
-                found.append(
-                    doc.value_finding(
-                        "WU205", at, f"step {step.name}: output #{index + 1} has no {key}"
-                    )
-                )
-        kind = output.get("Type", "String")
-        if kind not in OUTPUT_TYPES:
-            found.append(
-                doc.value_finding(
-                    "WU205",
-                    (*at, "Type"),
-                    f"step {step.name}: output type {kind!r} is unknown",
-                    suggest(kind, OUTPUT_TYPES) or f"one of {', '.join(OUTPUT_TYPES)}",
-                )
-            )
+            continue  # WU205 (document_rules)
         selector = output.get("Selector")
         if isinstance(selector, str) and selector:
             problem = selector_problem(selector)

@@ -1,21 +1,20 @@
-"""Check 4, flow: every jump lands on a step, every step can be reached, runs end
-where the author meant them to, and no loop of steps is without a way out."""
+"""Check 4, flow: every step can be reached, runs end where the author meant them to, and
+no loop of steps is without a way out. That every jump lands on a step (WU401) is what
+CreateDocument refuses: ``document_rules``, reported by ``structure``."""
 
 from __future__ import annotations
 
-from .actions import suggest
+from ..local.automation import document_rules
 from .context import Context
 from .findings import Finding
-from .loader import DataPath, Source
+from .loader import Source
 from .model import (
     BRANCH,
     FALL_OFF,
     LOOP,
     Graph,
-    StepRef,
     failure_target,
     is_true,
-    nested_steps,
 )
 
 
@@ -23,16 +22,10 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
     graph = Graph.of(doc)
     if not graph.steps:
         return []
-    found = _targets(doc, graph.steps, set(graph.by_name))
-    for step in graph.steps:
-        if step.action == LOOP:
-            # A nested step may jump within its loop or out of it to a main step: AWS's
-            # own runbooks send a nested step's onFailure, onCancel and branch choices
-            # to main steps (automation-action-loop.html: the loop inherits its steps'
-            # onFailure).
-            inner = nested_steps(step)
-            found += _targets(doc, inner, {s.name for s in inner} | set(graph.by_name))
-    if not found:  # with a jump to a missing step, what is unreachable is only a symptom
+    # Jumps to a missing step are CreateDocument's to refuse (document_rules, WU401); with
+    # one, what is unreachable is only a symptom.
+    found: list[Finding] = []
+    if not any(document_rules.jumps(doc.data)):
         found += _unreachable(doc, graph)
     found += _fall_off(doc, graph)
     found += _cycles(doc, graph)
@@ -57,42 +50,6 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
                     "drop one of them",
                 )
             )
-    return found
-
-
-def jump_targets(step: StepRef) -> list[tuple[DataPath, str, str]]:
-    """(where, property, target) of every step name a step jumps to."""
-    targets: list[tuple[DataPath, str, str]] = []
-    if isinstance(step.raw.get("nextStep"), str):
-        targets.append(((*step.where, "nextStep"), "nextStep", step.raw["nextStep"]))
-    for key in ("onFailure", "onCancel"):
-        target = failure_target(step.raw.get(key))
-        if target:
-            targets.append(((*step.where, key), key, target))
-    if step.action == BRANCH:
-        choices = step.inputs.get("Choices")
-        for index, choice in enumerate(choices if isinstance(choices, list) else ()):
-            if isinstance(choice, dict) and isinstance(choice.get("NextStep"), str):
-                where = (*step.where, "inputs", "Choices", index, "NextStep")
-                targets.append((where, "NextStep", choice["NextStep"]))
-        if isinstance(step.inputs.get("Default"), str):
-            targets.append(((*step.where, "inputs", "Default"), "Default", step.inputs["Default"]))
-    return targets
-
-
-def _targets(doc: Source, steps: list[StepRef], names: set[str]) -> list[Finding]:
-    found = []
-    for step in steps:
-        for where, key, target in jump_targets(step):
-            if target not in names:
-                found.append(
-                    doc.value_finding(
-                        "WU401",
-                        where,
-                        f"step {step.name}: {key} names {target!r}, which is not a step",
-                        suggest(target, names) or f"steps: {', '.join(sorted(names))}",
-                    )
-                )
     return found
 
 

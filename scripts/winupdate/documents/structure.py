@@ -8,58 +8,24 @@ shared by all actions" in automation-actions.md).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from difflib import get_close_matches
 from typing import Any
 
+from ..local.automation import document_rules
+from ..local.automation.document_rules import (
+    parameter_base_type,
+)
+from ..local.automation.registry import specs
 from ..local.automation.variables import PLACEHOLDER
-from .context import Context
+from .context import Context, is_aws_owned_name
 from .findings import WARNING, Finding, graded
 from .java_regex import JavaPatternError, compile_java
 from .loader import Source
 
-TOP_LEVEL_KEYS = (
-    "schemaVersion",
-    "description",
-    "assumeRole",
-    "parameters",
-    "variables",
-    "mainSteps",
-    "outputs",
-    "files",
-)
-PARAMETER_PROPERTIES = (
-    "type",
-    "description",
-    "default",
-    "allowedValues",
-    "allowedPattern",
-    "displayType",
-    "minItems",
-    "maxItems",
-    "minChars",
-    "maxChars",
-)
-PARAMETER_TYPES = ("String", "StringList", "Integer", "Boolean", "MapList", "StringMap")
-# AWS also types parameters by resource ("AWS::EC2::Instance::Id", "List<AWS::EC2::Image::Id>"):
-# strings and lists of strings whose values the console helps to pick.
-AWS_RESOURCE_TYPE = re.compile(r"^AWS::\w+::\w+(::\w+)*$")
-AWS_RESOURCE_LIST_TYPE = re.compile(r"^List<AWS::\w+::\w+(::\w+)*>$")
-STEP_PROPERTIES = (
-    "name",
-    "action",
-    "description",
-    "inputs",
-    "outputs",
-    "maxAttempts",
-    "timeoutSeconds",
-    "onFailure",
-    "onCancel",
-    "isEnd",
-    "isCritical",
-    "nextStep",
-)
-# Step names end up in "{{ Step.Output }}" and "step:Step": no dots, colons or spaces.
-STEP_NAME = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+# The rules AWS applies at CreateDocument are the embedded AWS's (``document_rules``):
+# one table, read here and by CreateDocument, reported with the same messages.
+STEP_NAME = document_rules.STEP_NAME
 # A Terraform templatefile marker that is not the "$${" escape.
 TEMPLATE_MARKER = re.compile(r"(?<!\$)\$\{")
 # documents-schemas-features.md: "Documents of type Command can use schema version 1.2,
@@ -109,15 +75,35 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
                 "schemaVersion: '0.3' (quoted, so YAML keeps it a string)",
             )
         )
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            found.append(
-                doc.finding(
-                    "WU104", (key,), f"unknown top-level key {key!r}", _suggest(key, TOP_LEVEL_KEYS)
-                )
-            )
+    found += create_document_findings(doc)
     found += _parameters(doc, data.get("parameters"))
-    found += _steps(doc, data.get("mainSteps"), ("mainSteps",))
+    return found
+
+
+def create_document_findings(doc: Source) -> list[Finding]:
+    """What CreateDocument refuses (``document_rules``), as findings with the same messages.
+
+    One exception: an action the reference does not list is a warning in a document with
+    an AWS-reserved name (AWS's own use aws:putServerUpgradeMetrics, aws:shareSQLMedia, and
+    AWS runs them for itself); nobody else can create a document so named.
+    """
+    found = []
+    for broken in document_rules.violations(doc.data):
+        make = doc.finding if broken.on_key else doc.value_finding
+        finding = make(broken.code, broken.where, broken.message, broken.hint)
+        if broken.code == "WU201" and is_aws_owned_name(doc.name):
+            action = doc.data
+            for part in broken.where:
+                action = action[part]
+            if not document_rules.suggest(action, specs(), 0.9):
+                message = broken.message.replace(
+                    " is not an Automation action",
+                    " is not in the Automation actions reference; "
+                    "only AWS's own documents may use it",
+                )
+                hint = "its inputs and outputs are not checked"
+                finding = graded(replace(finding, message=message, hint=hint), WARNING)
+        found.append(finding)
     return found
 
 
@@ -145,55 +131,17 @@ def _suggest(name: Any, choices: Any) -> str:
 
 
 def _parameters(doc: Source, params: Any) -> list[Finding]:
-    if params is None:
-        return []
+    """Defaults, allowedValues and allowedPattern; the rest is ``document_rules``'."""
     if not isinstance(params, dict):
-        return [
-            doc.finding("WU110", ("parameters",), "parameters must be a mapping of name to spec")
-        ]
+        return []
     found = []
     for name, spec in params.items():
-        where = ("parameters", name)
         if not isinstance(spec, dict):
-            found.append(
-                doc.finding("WU110", where, f"parameter {name} must be a mapping with a type")
-            )
             continue
-        for key in spec:
-            if key not in PARAMETER_PROPERTIES:
-                found.append(
-                    doc.finding(
-                        "WU111",
-                        (*where, key),
-                        f"parameter {name}: unknown property {key!r}",
-                        _suggest(key, PARAMETER_PROPERTIES),
-                    )
-                )
-        kind = spec.get("type", "String")
-        base = parameter_base_type(kind)
-        if base is None:
-            found.append(
-                doc.value_finding(
-                    "WU110",
-                    (*where, "type"),
-                    f"parameter {name}: unknown type {kind!r}",
-                    _suggest(kind, PARAMETER_TYPES) or f"one of {', '.join(PARAMETER_TYPES)}",
-                )
-            )
-            continue
-        found += _default(doc, name, spec, base)
+        base = parameter_base_type(spec.get("type", "String"))
+        if base is not None:
+            found += _default(doc, name, spec, base)
     return found
-
-
-def parameter_base_type(kind: Any) -> str | None:
-    """The plain type a parameter type behaves as (AWS::... types are strings)."""
-    if kind in PARAMETER_TYPES:
-        return kind
-    if isinstance(kind, str) and AWS_RESOURCE_TYPE.match(kind):
-        return "String"
-    if isinstance(kind, str) and AWS_RESOURCE_LIST_TYPE.match(kind):
-        return "StringList"
-    return None
 
 
 def _default(doc: Source, name: str, spec: dict[str, Any], base: str) -> list[Finding]:
@@ -320,112 +268,3 @@ def _default_hint(value: Any, base: str) -> str:
         "StringMap": "write a mapping",
         "MapList": "write a list of mappings",
     }[base]
-
-
-# --- steps ---------------------------------------------------------------------------
-
-
-def _steps(doc: Source, steps: Any, where: tuple[Any, ...]) -> list[Finding]:
-    if not isinstance(steps, list) or not steps:
-        return [doc.finding("WU102", where, "mainSteps must be a non-empty list of steps")]
-    found: list[Finding] = []
-    seen: dict[str, int] = {}
-    for index, step in enumerate(steps):
-        at = (*where, index)
-        if not isinstance(step, dict):
-            found.append(doc.value_finding("WU120", at, f"step #{index + 1} must be a mapping"))
-            continue
-        name, action = step.get("name"), step.get("action")
-        if not isinstance(name, str) or not isinstance(action, str):
-            missing = " and ".join(
-                k for k, v in (("name", name), ("action", action)) if not isinstance(v, str)
-            )
-            found.append(
-                doc.value_finding("WU120", at, f"step #{index + 1} has no {missing} (a string)")
-            )
-        if isinstance(name, str):
-            if name in seen:
-                found.append(
-                    doc.value_finding(
-                        "WU121",
-                        (*at, "name"),
-                        f"step name {name} is used twice (also step #{seen[name] + 1})",
-                        "give every step a unique name",
-                    )
-                )
-            seen.setdefault(name, index)
-            if not STEP_NAME.match(name):
-                found.append(
-                    doc.value_finding(
-                        "WU122",
-                        (*at, "name"),
-                        f"step name {name!r} may use only letters, digits, _ and -",
-                        "step names appear in {{Step.Output}} and step:Step",
-                    )
-                )
-        label = name if isinstance(name, str) else f"#{index + 1}"
-        for key in step:
-            if key not in STEP_PROPERTIES:
-                found.append(
-                    doc.finding(
-                        "WU123",
-                        (*at, key),
-                        f"step {label}: unknown property {key!r}",
-                        _suggest(key, STEP_PROPERTIES),
-                    )
-                )
-        found += _common_properties(doc, step, at, label)
-    return found
-
-
-def _common_properties(
-    doc: Source, step: dict[str, Any], at: tuple[Any, ...], label: str
-) -> list[Finding]:
-    found = []
-
-    def bad(key: str, message: str, hint: str = "") -> None:
-        found.append(doc.value_finding("WU124", (*at, key), f"step {label}: {message}", hint))
-
-    on_failure = step.get("onFailure", "Abort")
-    if not (on_failure in ("Abort", "Continue") or _is_step_ref(on_failure)):
-        bad("onFailure", f"onFailure is {on_failure!r}", "Abort, Continue or step:<name>")
-    on_cancel = step.get("onCancel", "Abort")
-    if not (on_cancel == "Abort" or _is_step_ref(on_cancel)):
-        bad("onCancel", f"onCancel is {on_cancel!r}", "Abort or step:<name>")
-    attempts = step.get("maxAttempts", 1)
-    if not _is_int(attempts) or int(attempts) < 1:
-        bad("maxAttempts", f"maxAttempts is {attempts!r}", "a whole number, 1 or more")
-    timeout = step.get("timeoutSeconds", 1)
-    if not _is_int(timeout) or int(timeout) < 1:
-        hint = (
-            "validate with --rendered"
-            if isinstance(timeout, str) and "${" in timeout
-            else ("a whole number of seconds")
-        )
-        bad("timeoutSeconds", f"timeoutSeconds is {timeout!r}", hint)
-    for key in ("isEnd", "isCritical"):
-        value = step.get(key, False)
-        if not (
-            isinstance(value, bool)
-            or (isinstance(value, str) and value.lower() in ("true", "false"))
-        ):
-            bad(key, f"{key} is {value!r}", "true or false")
-    if "nextStep" in step and not isinstance(step["nextStep"], str):
-        bad("nextStep", f"nextStep is {step['nextStep']!r}", "the name of a step")
-    if "inputs" in step and not isinstance(step["inputs"], dict):
-        bad("inputs", "inputs must be a mapping")
-    if "outputs" in step and not isinstance(step["outputs"], list):
-        bad("outputs", "outputs must be a list of Name/Selector/Type mappings")
-    return found
-
-
-def _is_step_ref(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("step:") and bool(value[5:].strip())
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    return isinstance(value, str) and value.strip().isdigit()

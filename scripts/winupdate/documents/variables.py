@@ -202,7 +202,6 @@ def check(doc: Source, ctx: Context) -> list[Finding]:
         problem = resolver.resolve(name, where, "assumeRole", set(), set())
         found += [problem] if problem else []
     found += _defaults(doc, resolver)
-    found += _document_outputs(doc, data.get("outputs"), resolver)
     for name in resolver.params:
         if name not in resolver.used:
             found.append(
@@ -263,32 +262,6 @@ def _defaults(doc: Source, resolver: _Resolver) -> list[Finding]:
                     f"parameter {name}: a default can reference {{{{ssm:<name>}}}}, a system "
                     f"variable or another parameter, not {{{{{ref}}}}}",
                     "put a literal value or an {{ssm:...}} reference here",
-                )
-            )
-    return found
-
-
-def _document_outputs(doc: Source, outputs: Any, resolver: _Resolver) -> list[Finding]:
-    if outputs is None:
-        return []
-    if not isinstance(outputs, list):
-        return [
-            doc.value_finding("WU507", ("outputs",), "outputs must be a list of Step.Output names")
-        ]
-    found = []
-    for index, entry in enumerate(outputs):
-        owner, _, output = str(entry).partition(".")
-        step = resolver.steps.get(owner)
-        if step is None or output not in step_outputs(step):
-            known = sorted(
-                f"{s}.{o}" for s, ref in resolver.steps.items() for o in step_outputs(ref)
-            )
-            found.append(
-                doc.value_finding(
-                    "WU507",
-                    ("outputs", index),
-                    f"output {entry!r} is not an output of any step",
-                    suggest(entry, known) or "write Step.Output for an output a step declares",
                 )
             )
     return found

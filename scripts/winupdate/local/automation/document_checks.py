@@ -1,7 +1,8 @@
 """What CreateDocument/UpdateDocument check in an Automation runbook's content.
 
 AWS refuses a malformed runbook at creation with ``InvalidDocumentContent``;
-moto stores anything. The message names the step and the field.
+moto stores anything. The rules are ``document_rules``, the ones ``winupdate validate``
+reports as errors; the message names the step and the field, as the validator's does.
 
 Content of any document type over 64 KB is refused with ``MaxDocumentSizeExceeded``
 (CreateDocument, Content: "must not exceed 64KB"), and content nested too deep or whose
@@ -16,8 +17,8 @@ import yaml
 from ...content_limits import ContentError, ContentTooLarge
 from ..dispatch import Call, before
 from ..errors import AwsError
-from .registry import spec
-from .runbook import RunbookError, check_content, load_runbook
+from .document_rules import first_violation
+from .runbook import RunbookError, check_content, load_runbook, parse_content
 
 
 class InvalidDocumentContent(AwsError):
@@ -43,15 +44,27 @@ def check_content_limits(content: str, document_format: str) -> None:
 
 
 def check_runbook_content(content: str, document_format: str) -> None:
+    """Refuse what AWS refuses in a runbook: the first rule of ``document_rules`` the
+    content breaks (the validator reports the same rule, with the same message), then what
+    the runtime cannot read. Never anything but InvalidDocumentContent (no 500)."""
     try:
-        runbook = load_runbook(content, document_format)
+        data = parse_content(content, document_format)
     except RunbookError as err:
         raise InvalidDocumentContent(str(err)) from err
-    for step in runbook.steps:
-        if spec(step.action) is None:
-            raise InvalidDocumentContent(
-                f"step {step.name}: action {step.action!r} is not an Automation action."
-            )
+    version = str(data.get("schemaVersion", ""))
+    if version != "0.3":
+        raise InvalidDocumentContent(f"schemaVersion must be '0.3' for Automation, not {version!r}")
+    broken = first_violation(data)
+    if broken is not None:
+        raise InvalidDocumentContent(broken.message)
+    try:
+        load_runbook(content, document_format)
+    except RunbookError as err:
+        raise InvalidDocumentContent(str(err)) from err
+    except (TypeError, ValueError, KeyError, AttributeError) as err:
+        # Content the rules let through but the runtime cannot read is a gap in the rules;
+        # AWS would not answer 500 for it either.
+        raise InvalidDocumentContent(f"the content is not a runnable runbook: {err}") from err
 
 
 def _check(call: Call) -> None:
