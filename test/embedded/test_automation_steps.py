@@ -179,15 +179,18 @@ def test_runbook_outputs_list_step_outputs(client):
 
 
 def test_cancel_runs_the_on_cancel_step_and_ends_cancelled(client):
-    # automation-actions.md, onCancel: step:X runs when a user cancels.
+    # automation-actions.md, onCancel: step:X runs when a user cancels. X is not an
+    # aws:sleep step: onCancel "doesn't support moving to" aws:sleep (CreateDocument refuses).
     ssm = client("ssm")
+    cleanup = {
+        "name": "cleanup",
+        "action": "aws:executeAwsApi",
+        "inputs": {"Service": "ec2", "Api": "DescribeRegions"},
+        "isEnd": True,
+    }
     name = create_runbook(
         ssm,
-        runbook(
-            sleep("long", "PT5H", onCancel="step:cleanup"),
-            sleep("after"),
-            sleep("cleanup", isEnd=True),
-        ),
+        runbook(sleep("long", "PT5H", onCancel="step:cleanup"), sleep("after"), cleanup),
     )
     execution_id = start(ssm, name)
     wait_until(ssm, execution_id, {"InProgress"})
