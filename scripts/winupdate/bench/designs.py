@@ -18,7 +18,7 @@ from ..documents.render import STAND_IN_ACCOUNT, render, template_variables
 from ..errors import UsageError
 from ..local.automation.runbook import load_runbook
 from ..local.automation.variables import substitute
-from ..local.fleet.run_command import INSTALL_WINDOWS_UPDATES
+from ..local.fleet.commands import INSTALL_WINDOWS_UPDATES
 
 REPO = Path(__file__).resolve().parents[3]
 SEED_DIR = REPO / "test" / "fixtures" / "seed"

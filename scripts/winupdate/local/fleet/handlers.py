@@ -1,13 +1,21 @@
 """Import every fleet module that registers operations, hooks or controls."""
 
-from . import agents, controls, images, instances, owned_documents, public_parameters, run_command
+from . import (
+    agents,
+    command_responses,
+    controls,
+    images,
+    instances,
+    owned_documents,
+    public_parameters,
+)
 
 __all__ = [
     "agents",
+    "command_responses",
     "controls",
     "images",
     "instances",
     "owned_documents",
     "public_parameters",
-    "run_command",
 ]

@@ -36,7 +36,7 @@ from .instances import (
 
 if TYPE_CHECKING:
     from ..server import EmbeddedAws
-    from .run_command import Command
+    from .commands import Command
 
 Event = Callable[[float], None]
 # The state EC2 shows on the way to the state moto sets at once.
