@@ -129,7 +129,9 @@ def test_next_step_jumps_over_steps(client):
 
 
 def test_output_selector_and_type_give_typed_outputs_to_later_steps(client):
-    # automation-actions.md, outputs: Name, Selector (JSONPath), Type.
+    # automation-actions.md, outputs: Name, Selector (JSONPath), Type. The list is a deep
+    # scan (..): automation-action-outputs-inputs.md supports `.`, `..` and `[ ]` only, so
+    # a wildcard ([*]) is not a selector AWS runs.
     ssm = client("ssm")
     ssm.put_parameter(Name="/steps/one", Value="1", Type="String", Overwrite=True)
     ssm.put_parameter(Name="/steps/two", Value="2", Type="String", Overwrite=True)
@@ -140,7 +142,7 @@ def test_output_selector_and_type_give_typed_outputs_to_later_steps(client):
             "action": "aws:executeAwsApi",
             "inputs": {"Service": "ssm", "Api": "GetParametersByPath", "Path": "/steps"},
             "outputs": [
-                {"Name": "Names", "Selector": "$.Parameters[*].Name", "Type": "StringList"},
+                {"Name": "Names", "Selector": "$.Parameters..Name", "Type": "StringList"},
                 {"Name": "First", "Selector": "$.Parameters[0].Value", "Type": "Integer"},
             ],
         },

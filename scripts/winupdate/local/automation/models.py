@@ -107,6 +107,8 @@ class Execution:
     max_errors: str | None = None
     target: str | None = None
     children: list[str] = field(default_factory=list)
+    # child execution id -> the parent's step execution for its target
+    target_steps: dict[str, StepRecord] = field(default_factory=dict, repr=False)
     progress: dict[str, int] | None = None
     tags: list[dict[str, str]] = field(default_factory=list)
     # IAM: the key its steps' calls are signed with (its assumeRole's session, or its

@@ -16,7 +16,7 @@ from .models import Execution, StepRecord
 from .rate_control import Ramp
 from .registry import implementation
 from .runbook import Step
-from .selectors import SelectorError, api_output, select, typed_output
+from .selectors import OutputTypeError, SelectorError, api_output, select, typed_output
 from .statuses import ERRORS, Status
 from .variables import UnresolvedVariable, substitute
 
@@ -116,8 +116,14 @@ def _run_step(
     outcome: tuple[Status, str, str] = (Status.FAILED, "", "Verification")
     for attempt in range(1, max(1, step.max_attempts) + 1):
         record.attempts = attempt
-        timed_here = step.timeout_seconds and not getattr(impl, "times_itself", False)
-        deadline = svc.now() + step.timeout_seconds if timed_here else None
+        timeout = step.timeout_seconds
+        most = getattr(impl, "max_seconds", None)
+        if most is not None:
+            # An action with a documented maximum duration (aws:executeAwsApi: 25 s) is
+            # stopped there whatever timeoutSeconds says.
+            timeout = min(timeout, most) if timeout else most
+        timed_here = timeout and not getattr(impl, "times_itself", False)
+        deadline = svc.now() + timeout if timed_here else None
         ctx = StepContext(svc, ex, record)
         try:
             result = yield from _drive(svc, ex, impl(ctx).run(inputs), deadline, cancellable)
@@ -129,7 +135,7 @@ def _run_step(
         except StepTimedOut:
             outcome = (
                 Status.TIMED_OUT,
-                f"Step timed out while step is verifying. Timeout: {step.timeout_seconds} seconds.",
+                f"Step timed out while step is verifying. Timeout: {timeout} seconds.",
                 "Verification",
             )
         except StepCancelled:
@@ -172,7 +178,14 @@ def _store_outputs(
     record.chosen_next = result.next_step
     values: dict[str, Any] = dict(result.outputs)
     for decl in step.outputs:
-        value = typed_output(select(decl.selector, result.response), decl.type)
+        try:
+            value = typed_output(select(decl.selector, result.response), decl.type)
+        except OutputTypeError as err:
+            raise StepFailed(
+                f"Step fails when it is processing its outputs. Output {decl.name} "
+                f"(Selector {decl.selector}) must be of type {decl.type}: {err}.",
+                "Verification",
+            ) from err
         if value is not None:
             values[decl.name] = value
     with svc.lock:
@@ -231,7 +244,7 @@ def run_rate_control(svc: AutomationService, ex: Execution) -> Runner:
                 child = svc.start_child(ex, targets[0])
             except AutomationExecutionLimitExceededException:
                 break  # the account's queue is full: try again a little later
-            targets.pop(0)
+            svc.begin_target_step(ex, child, targets.pop(0))
             running.append(child.execution_id)
         if not running and (halted or ex.cancel_requested or not targets):
             break
@@ -244,6 +257,7 @@ def run_rate_control(svc: AutomationService, ex: Execution) -> Runner:
             if not child.is_terminal:
                 continue
             running.remove(child_id)
+            svc.end_target_step(ex, child)
             ramp.completed()
             svc.count_progress(ex, child.status)
             if child.status in ERRORS:

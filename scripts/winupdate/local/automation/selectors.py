@@ -1,8 +1,18 @@
-"""JSONPath selectors of step outputs and of ``PropertySelector`` (jsonpath-ng)."""
+"""JSONPath selectors of step outputs and of ``PropertySelector`` (jsonpath-ng).
+
+automation-action-outputs-inputs.md, "Using JSONPath in runbooks": the operators Automation
+supports are the dot-notated child (``.``), the deep scan (``..``) and the array index
+(``[ ]``). Anything else jsonpath-ng could read (filters ``[?(...)]``, wildcards ``*``,
+slices, unions, quoted names) is refused, so a runbook that works here works there. AWS's
+own runbooks also write selectors without the leading ``$.`` (``SnapshotId``,
+``Snapshots[0].State``), which AWS accepts: so do we.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,10 +25,30 @@ class SelectorError(ValueError):
     pass
 
 
+class OutputTypeError(SelectorError):
+    """A selected value that does not fit its output's Type."""
+
+
+# A key: anything but the operators' characters and whitespace.
+_NAME = r"[^.\[\]*?()@$'\"\s,:]+"
+_SEGMENT = rf"(?:\.\.?{_NAME}|\[[0-9]+\])"
+SUPPORTED = re.compile(rf"^(?:\${_SEGMENT}*|{_NAME}{_SEGMENT}*)$")
+
+
+def check_selector(selector: str) -> None:
+    """Raise SelectorError unless ``selector`` uses only the operators AWS supports."""
+    if not isinstance(selector, str) or not SUPPORTED.fullmatch(selector.strip()):
+        raise SelectorError(
+            f"invalid JSONPath selector {selector!r}: Automation supports only the "
+            "dot-notated child (.), the deep scan (..) and the array index ([n])"
+        )
+
+
 @lru_cache(maxsize=512)
 def compile_selector(selector: str) -> JSONPath:
+    check_selector(selector)
     try:
-        return parse(selector)
+        return parse(selector.strip())
     except (JsonPathParserError, Exception) as err:
         raise SelectorError(f"invalid JSONPath selector {selector!r}: {err}") from err
 
@@ -29,7 +59,8 @@ def select(selector: str, document: Any) -> list[Any]:
 
 
 def typed_output(matches: list[Any], kind: str) -> Any:
-    """The output value of type ``kind`` from a selector's matches (None when none)."""
+    """The output value of type ``kind`` from a selector's matches (None when none);
+    OutputTypeError when the value is not of that type."""
     if not matches:
         return None
     if kind == "StringList":
@@ -37,15 +68,39 @@ def typed_output(matches: list[Any], kind: str) -> Any:
         return [v if isinstance(v, str) else json.dumps(v) for v in values]
     if kind == "MapList":
         values = matches[0] if len(matches) == 1 and isinstance(matches[0], list) else matches
+        if not all(isinstance(v, dict) for v in values):
+            raise OutputTypeError(f"{_shown(values)} is not a list of maps")
         return list(values)
     value = matches[0] if len(matches) == 1 else matches
     if kind == "Integer":
-        return int(value)
+        if isinstance(value, bool):
+            raise OutputTypeError(f"{_shown(value)} is not an integer")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
+            return int(value)
+        raise OutputTypeError(f"{_shown(value)} is not an integer")
     if kind == "Boolean":
-        return value if isinstance(value, bool) else str(value).lower() == "true"
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise OutputTypeError(f"{_shown(value)} is not a Boolean")
     if kind == "StringMap":
-        return value if isinstance(value, dict) else json.loads(value)
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        if not isinstance(value, dict):
+            raise OutputTypeError(f"{_shown(value)} is not a map")
+        return value
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def api_output(value: Any) -> list[str]:

@@ -24,7 +24,7 @@ from .exceptions import (
 )
 from .models import Execution, StepRecord
 from .parameters import StoredParameter, api_parameters, check_start_request, resolve_parameters
-from .runbook import Runbook, RunbookError, load_runbook
+from .runbook import Runbook, RunbookError, Step, load_runbook
 from .runner import run_execution, run_rate_control
 from .script_workers import ScriptWorkers
 from .statuses import Status
@@ -413,6 +413,33 @@ class AutomationService:
                 self._watchers[execution_id] = key
                 return
         self.engine.wake(key)
+
+    def begin_target_step(self, parent: Execution, child: Execution, value: str) -> None:
+        """A rate-controlled parent lists one step execution per target, named after the
+        target and run as aws:executeAutomation (running-automations-scale.md, the
+        get-automation-execution example: StepName "i-02573cafcfEXAMPLE", Inputs
+        {"InstanceId": ...}, Outputs {})."""
+        name = parent.target_parameter_name or ""
+        step = Step(name=value, action="aws:executeAutomation", inputs={name: value})
+        record = StepRecord(step, status=Status.IN_PROGRESS, start=self.now())
+        record.inputs = {name: value}
+        with self.lock:
+            parent.steps.append(record)
+            parent.target_steps[child.execution_id] = record
+
+    def end_target_step(self, parent: Execution, child: Execution) -> None:
+        with self.lock:
+            record = parent.target_steps.pop(child.execution_id, None)
+            if record is None:
+                return
+            record.status = child.status
+            record.end = self.now()
+            if child.status != Status.SUCCESS:
+                record.failure_message = (
+                    f"Automation {child.execution_id} ended with status {child.status}"
+                    + (f": {child.failure_message}" if child.failure_message else ".")
+                )
+                record.failure_type = "Verification"
 
     def count_progress(self, parent: Execution, status: Status) -> None:
         key = {

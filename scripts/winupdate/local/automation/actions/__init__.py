@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     change_instance_state,
     create_image,
     create_tags,
+    creation_checks,
     delete_image,
     execute_automation,
     execute_aws_api,

@@ -13,6 +13,40 @@ from ..registry import implements
 from .base import Action, ActionResult, ActionRun, StepFailed, as_list, require
 
 FOREVER = 30 * 86400.0
+# automation-action-approve.md: "The default timeout for this action is 7 days (604800
+# seconds) and the maximum value is 30 days (2592000 seconds)"; "The maximum number of
+# approvers is 10".
+MAX_TIMEOUT_SECONDS = 2592000
+MAX_APPROVERS = 10
+
+
+def approval_findings(step: Any) -> list[str]:
+    """What AWS refuses in an aws:approve step when the document is created: a timeout over
+    the maximum, more than 10 approvers, MinRequiredApprovals over the approver count (when
+    both are written in the document rather than as {{ }} variables)."""
+    findings = []
+    timeout = step.raw.get("timeoutSeconds")
+    if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > MAX_TIMEOUT_SECONDS:
+        findings.append(
+            f"step {step.name}: timeoutSeconds {timeout} is over aws:approve's maximum of "
+            f"{MAX_TIMEOUT_SECONDS} seconds (30 days)."
+        )
+    approvers = step.inputs.get("Approvers")
+    needed = step.inputs.get("MinRequiredApprovals")
+    if isinstance(approvers, list):
+        if len(approvers) > MAX_APPROVERS:
+            findings.append(
+                f"step {step.name}: Approvers lists {len(approvers)} principals; the maximum "
+                f"is {MAX_APPROVERS}."
+            )
+        literal = not any("{{" in str(a) for a in approvers)
+        countable = isinstance(needed, int) and not isinstance(needed, bool)
+        if literal and countable and needed > len(approvers):
+            findings.append(
+                f"step {step.name}: MinRequiredApprovals {needed} is more than the "
+                f"{len(approvers)} approvers listed."
+            )
+    return findings
 
 
 def approver_matches(approver: str, caller_arn: str) -> bool:
@@ -36,10 +70,21 @@ class Approve(Action):
     def run(self, inputs: dict[str, Any]) -> ActionRun:
         require(inputs, "Approvers")
         approvers = [str(a) for a in as_list(inputs["Approvers"])]
-        if len(approvers) > 10:
+        if len(approvers) > MAX_APPROVERS:
             raise StepFailed("Approvers takes at most 10 principals.", "InputValidation")
-        needed = int(inputs.get("MinRequiredApprovals") or 1)
-        if needed < 1 or needed > len(approvers):
+        timeout = self.ctx.record.step.timeout_seconds
+        if timeout is not None and timeout > MAX_TIMEOUT_SECONDS:
+            raise StepFailed(
+                f"timeoutSeconds {timeout} is over aws:approve's maximum of "
+                f"{MAX_TIMEOUT_SECONDS} seconds (30 days).",
+                "InputValidation",
+            )
+        raw_needed = inputs.get("MinRequiredApprovals")
+        try:
+            needed = 1 if raw_needed in (None, "") else int(str(raw_needed).strip())
+        except ValueError:
+            needed = 0  # refused just below, naming the value
+        if isinstance(raw_needed, bool) or needed < 1 or needed > len(approvers):
             raise StepFailed(
                 f"MinRequiredApprovals must be between 1 and the number of approvers "
                 f"({len(approvers)}), not {needed}.",

@@ -1,4 +1,6 @@
-"""aws:branch — automation-action-branch.md: the first matching choice names the next step."""
+"""aws:branch — automation-action-branch.md: the first matching choice names the next step;
+with none true, the Default step; with no Default, "the automation processes the next step
+in the runbook" (the page's third paragraph)."""
 
 from __future__ import annotations
 
@@ -58,5 +60,5 @@ class Branch(Action):
                 return ActionResult(next_step=str(choice["NextStep"]))
         if inputs.get("Default"):
             return ActionResult(next_step=str(inputs["Default"]))
-        raise StepFailed("No branch choice matched and the step has no Default.", "Verification")
+        return ActionResult()  # the runner goes on to the next step (or ends at isEnd)
         yield 0.0

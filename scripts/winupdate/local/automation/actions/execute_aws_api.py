@@ -1,4 +1,6 @@
-"""aws:executeAwsApi — automation-action-executeAwsApi.md: call any API; outputs by Selector."""
+"""aws:executeAwsApi — automation-action-executeAwsApi.md: call any API; outputs by Selector.
+"Each aws:executeAwsApi action can run up to a maximum duration of 25 seconds" (the page's
+first paragraph): the runner times the step out there whatever its timeoutSeconds."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ def api_request(inputs: dict[str, Any], *control: str) -> tuple[str, str, dict[s
 
 @implements("aws:executeAwsApi")
 class ExecuteAwsApi(Action):
+    max_seconds = 25
+
     def run(self, inputs: dict[str, Any]) -> ActionRun:
         service, api, params = api_request(inputs)
         response = yield from self.ctx.call(service, api, params)

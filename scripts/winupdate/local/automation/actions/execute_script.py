@@ -21,6 +21,49 @@ CHECK_SECONDS = 1.0
 # the timeoutSeconds parameter".
 MAX_SECONDS = 600.0
 
+# The runtimes AWS accepts today. The archived page lists python3.6-3.8 and PowerShell;
+# the current page (docs.aws.amazon.com/.../automation-action-executeScript.html, its
+# notice) says runbooks using Python 3.6, 3.7 or 3.8 can't be created or updated since
+# 4 December 2024 and can't run since 18 February 2025, and recommends Python 3.11.
+# Assumed: python3.9-3.11 are the Python runtimes it accepts besides.
+PYTHON_RUNTIMES = frozenset({"python3.9", "python3.10", "python3.11"})
+RETIRED_RUNTIMES = frozenset({"python3.6", "python3.7", "python3.8"})
+# Accepted by AWS, but the embedded AWS has no PowerShell to run them with.
+POWERSHELL_RUNTIMES = frozenset({"PowerShell Core 6.0", "PowerShell 7.0", "PowerShell 7.4"})
+
+
+def script_findings(step: Any, document_format: str) -> list[str]:
+    """What CreateDocument/UpdateDocument refuse in an aws:executeScript step: a retired or
+    unknown Runtime; Script in a JSON runbook ("This parameter is not supported for JSON
+    runbooks. JSON runbooks must provide script content using the Attachment input
+    parameter"); a PowerShell step without Script or with a Handler (Script "Required: Yes
+    (PowerShell)", Handler "Not supported (PowerShell)")."""
+    inputs = step.inputs
+    runtime = inputs.get("Runtime")
+    findings = []
+    if isinstance(runtime, str) and "{{" not in runtime:
+        if runtime in RETIRED_RUNTIMES:
+            findings.append(
+                f"step {step.name}: Runtime {runtime} can no longer be used (Python 3.6, 3.7 "
+                "and 3.8 were retired in December 2024); use python3.11."
+            )
+        elif runtime not in PYTHON_RUNTIMES | POWERSHELL_RUNTIMES:
+            findings.append(
+                f"step {step.name}: Runtime {runtime!r} is not one of "
+                f"{', '.join(sorted(PYTHON_RUNTIMES | POWERSHELL_RUNTIMES))}."
+            )
+        elif runtime in POWERSHELL_RUNTIMES:
+            if "Handler" in inputs:
+                findings.append(f"step {step.name}: Handler is not supported for {runtime}.")
+            if "Script" not in inputs:
+                findings.append(f"step {step.name}: Script is required for {runtime}.")
+    if document_format == "JSON" and "Script" in inputs:
+        findings.append(
+            f"step {step.name}: Script is not supported in JSON runbooks; provide the script "
+            "as an Attachment."
+        )
+    return findings
+
 
 @implements("aws:executeScript")
 class ExecuteScript(Action):
@@ -31,13 +74,27 @@ class ExecuteScript(Action):
     times_itself = True
 
     def run(self, inputs: dict[str, Any]) -> ActionRun:
-        require(inputs, "Runtime", "Handler")
+        require(inputs, "Runtime")
         runtime = str(inputs["Runtime"])
-        if not runtime.startswith("python3"):
+        if runtime in RETIRED_RUNTIMES:
             raise StepFailed(
-                f"Runtime {runtime} is not supported by the embedded AWS; use a python3.x runtime.",
+                f"Runtime {runtime} can no longer run (Python 3.6, 3.7 and 3.8 were retired "
+                "on 18 February 2025); use python3.11.",
+                "InputValidation",
+            )
+        if runtime in POWERSHELL_RUNTIMES:
+            raise StepFailed(
+                f"Runtime {runtime} is not supported by the embedded AWS; it runs "
+                f"{', '.join(sorted(PYTHON_RUNTIMES))}.",
                 "Unsupported",
             )
+        if runtime not in PYTHON_RUNTIMES:
+            raise StepFailed(
+                f"Runtime {runtime!r} is not an aws:executeScript runtime; use one of "
+                f"{', '.join(sorted(PYTHON_RUNTIMES | POWERSHELL_RUNTIMES))}.",
+                "InputValidation",
+            )
+        require(inputs, "Handler")  # Python: "Required: Yes"
         if not inputs.get("Script"):
             raise StepFailed(
                 "aws:executeScript needs Script (attachments are not supported by the embedded "
