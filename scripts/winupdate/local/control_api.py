@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from moto.sns.models import sns_backends
@@ -80,23 +83,68 @@ def automation_calls(aws: EmbeddedAws, params: dict[str, Any]) -> Any:
 @control("POST", "automation/settings")
 def automation_settings(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
     """The account's Automation quotas and a simulated approver, for simulations:
-    ``MaxConcurrentExecutions``, ``QueueLimit``, ``AutoApprove`` ({Principal, AfterSeconds}
-    or null)."""
-    service = aws.service("automation")
-    if "MaxConcurrentExecutions" in params:
-        service.max_concurrent = int(params["MaxConcurrentExecutions"])
-    if "QueueLimit" in params:
-        service.queue_limit = int(params["QueueLimit"])
-    if "AutoApprove" in params:
-        auto = params["AutoApprove"]
-        service.auto_approve = (
-            {"principal": auto["Principal"], "after": float(auto.get("AfterSeconds", 0))}
-            if auto
-            else None
+    ``MaxConcurrentExecutions`` (a whole number >= 1), ``QueueLimit`` (>= 0),
+    ``AutoApprove`` ({Principal, AfterSeconds >= 0} or null). Every value is checked
+    before any is set: a refused request changes nothing."""
+    unknown = set(params) - set(SETTINGS)
+    if unknown:
+        raise ValueError(
+            f"unknown settings {', '.join(sorted(unknown))}; the settings are "
+            + ", ".join(SETTINGS)
         )
+    new = {name: SETTINGS[name](params[name]) for name in params}
+    service = aws.service("automation")
+    if "MaxConcurrentExecutions" in new:
+        service.max_concurrent = new["MaxConcurrentExecutions"]
+    if "QueueLimit" in new:
+        service.queue_limit = new["QueueLimit"]
+    if "AutoApprove" in new:
+        service.auto_approve = new["AutoApprove"]
     return {
         "MaxConcurrentExecutions": service.max_concurrent,
         "QueueLimit": service.queue_limit,
         "AutoApprove": service.auto_approve,
         "Running": service.running_count,
     }
+
+
+def _whole_number(name: str, minimum: int) -> Callable[[Any], int]:
+    def read(value: Any) -> int:
+        # A JSON number, or digits from a query string (?QueueLimit=10).
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            # Below 1 concurrent execution nothing would ever leave the queue.
+            raise ValueError(f"{name} must be a whole number >= {minimum}, not {value!r}")
+        return value
+
+    return read
+
+
+def _auto_approve(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"Principal", "AfterSeconds"}:
+        raise ValueError(
+            "AutoApprove must be null or {Principal, AfterSeconds}, not " + json.dumps(value)
+        )
+    principal = value.get("Principal")
+    if not isinstance(principal, str) or not principal.strip():
+        raise ValueError("AutoApprove.Principal must be the approver's ARN or name")
+    after = value.get("AfterSeconds", 0)
+    if (
+        isinstance(after, bool)
+        or not isinstance(after, int | float)
+        or not math.isfinite(after)
+        or after < 0
+    ):
+        raise ValueError(f"AutoApprove.AfterSeconds must be a number >= 0, not {after!r}")
+    return {"principal": principal, "after": float(after)}
+
+
+# Setting -> its reader: the value as the service keeps it, or ValueError (answered 400).
+SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "MaxConcurrentExecutions": _whole_number("MaxConcurrentExecutions", 1),
+    "QueueLimit": _whole_number("QueueLimit", 0),
+    "AutoApprove": _auto_approve,
+}

@@ -12,6 +12,7 @@ import functools
 import io
 import json
 import re
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from urllib.parse import parse_qs
 import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from . import request_shapes
 from .errors import AwsError
+from .request_shapes import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from .server import EmbeddedAws
@@ -30,6 +33,13 @@ JSON_TARGET_PREFIXES = {"AmazonSSM": "ssm"}
 # Services that answer errors in XML (botocore's "query"/"ec2" protocols).
 QUERY_PROTOCOL = {"ec2", "sns", "iam", "sts", "autoscaling", "cloudformation", "rds", "sqs"}
 CONTROL_PREFIX = "/_winupdate/"
+# Set in the environ of a request that came over HTTP (server.py). Requests made in process
+# come from botocore clients (the engine's, scripts'), whose parameter validation and
+# serializer already made them well-formed: the checks of their shape are skipped, as they
+# would cost a few microseconds on each of a simulation's 10^5 requests.
+FROM_SOCKET = "winupdate.from_socket"
+# Paths moto answers without knowing the service: its own API and instance metadata.
+MOTO_OWN_PATHS = ("/moto-api", "/latest/meta-data/", "/latest/api/", "/favicon.ico")
 # Services whose writes change who a key is or what it may do.
 IDENTITY_SERVICES = ("iam", "sts")
 
@@ -186,8 +196,12 @@ class Dispatcher:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PREFIX):
             return self._control(environ, start_response, path[len(CONTROL_PREFIX) :])
-        body = _read_body(environ)
-        call = self._identify(environ, body)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        try:
+            body = _read_body(environ)
+            call = self._identify(environ, body)
+        except AwsError as err:  # a request no AWS service would read
+            return _answer_error(err, _scope_service(environ), bool(target), start_response)
         if call is not None:
             try:
                 if call.region not in known_regions():
@@ -196,6 +210,8 @@ class Dispatcher:
                         "InvalidSignatureException",
                         f"Credential should be scoped to a valid region, not '{call.region}'.",
                     )
+                if target and FROM_SOCKET in environ:  # members of a wrong type, or missing
+                    request_shapes.check_json_input(call.service, call.operation, call.params)
                 # IAM decides before anything else is looked at (a denied request
                 # changes nothing, and is not faulted or counted by our services).
                 self.aws.authorize(call)
@@ -215,6 +231,20 @@ class Dispatcher:
                 if hooks:
                     return self._moto_then_hooks(environ, start_response, call, hooks)
                 return self.moto_app(environ, start_response)
+            except NotImplementedError as err:  # an operation (or a part of one) moto lacks
+                failure = request_shapes.not_supported(call.service, call.operation, str(err))
+                return _answer_error(
+                    failure, call.service, bool(target), start_response, sys.exc_info()
+                )
+            except Exception:  # moto failed: answered in the protocol's shape, logged here
+                traceback.print_exc()
+                return _answer_error(
+                    _internal_failure(call.service, call.operation),
+                    call.service,
+                    bool(target),
+                    start_response,
+                    sys.exc_info(),
+                )
             finally:
                 if call.service in IDENTITY_SERVICES and not call.operation.startswith(
                     READ_PREFIXES
@@ -222,6 +252,18 @@ class Dispatcher:
                     self.aws.identities_changed()
         try:
             self.aws.refuse_unidentified(environ)
+            if not _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) and not (
+                path.startswith(MOTO_OWN_PATHS)
+            ):
+                # Nothing says which service this is for. moto would take it for S3 (a
+                # POST / of anything answered as ListBuckets); AWS refuses it unsigned.
+                raise AwsError(
+                    "MissingAuthenticationToken",
+                    "Request is missing Authentication Token: the embedded AWS serves every "
+                    "service at one endpoint and tells them apart by the signature's "
+                    "credential scope (or X-Amz-Target, or Action); sign the request.",
+                    403,
+                )
         except AwsError as err:
             return _answer_query_error(err, "", start_response)
         return self.moto_app(environ, start_response)
@@ -235,16 +277,22 @@ class Dispatcher:
         if target:
             prefix, _, name = target.partition(".")
             service = JSON_TARGET_PREFIXES.get(prefix, service)
-            try:
-                params = json.loads(body or b"{}")
-            except ValueError:
-                params = {}
+            if not service:
+                raise request_shapes.UnknownOperationException(
+                    f"X-Amz-Target {target} names no service the embedded AWS serves, and the "
+                    "request carries no credential scope that would."
+                )
+            # The operation first, as AWS routes on it before it reads the body.
+            request_shapes.known_json_operation(service, prefix, name)
+            params = request_shapes.json_params(body)
         else:
             form = parse_qs(body.decode("utf-8", "replace")) if body else {}
             query = parse_qs(environ.get("QUERY_STRING", ""))
             merged = {**query, **form}
             name = (merged.get("Action") or [""])[0]
             params = {k: v[0] if len(v) == 1 else v for k, v in merged.items()}
+            if service:
+                _check_action(service, name)
         if not service or not name:
             return None
         headers = {
@@ -267,10 +315,10 @@ class Dispatcher:
             status, payload = 200, result
         except AwsError as err:
             status, payload = err.status, {"__type": err.code, "message": err.message}
-        except Exception as err:  # a bug of ours still answers in AWS's shape
+        except Exception:  # a bug of ours still answers in AWS's shape, logged here
             traceback.print_exc()
-            status = 500
-            payload = {"__type": "InternalServerError", "message": f"{type(err).__name__}: {err}"}
+            failure = _internal_failure(call.service, call.operation, "InternalServerError")
+            status, payload = failure.status, {"__type": failure.code, "message": failure.message}
         data = json.dumps(payload, default=_json_default).encode()
         start_response(
             f"{status} {'OK' if status == 200 else 'Error'}",
@@ -302,15 +350,33 @@ class Dispatcher:
         method = environ.get("REQUEST_METHOD", "GET")
         handler = _CONTROL.get((method, path))
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        body = _read_body(environ)
+        try:
+            body = _read_body(environ)
+        except AwsError as err:
+            data = json.dumps({"error": err.message}).encode()
+            start_response(
+                f"{err.status} Error",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
         if handler is None:
             status, payload = 404, {"error": f"no control endpoint {method} /_winupdate/{path}"}
         else:
             try:
-                params = {**query, **(json.loads(body) if body else {})}
+                params = {**query, **_control_body(body)}
                 status, payload = 200, handler(self.aws, params)
-            except (ValueError, KeyError, AwsError) as err:
-                status, payload = 400, {"error": str(err)}
+            except (ValueError, KeyError, TypeError, AwsError) as err:
+                message = err.message if isinstance(err, AwsError) else str(err)
+                status, payload = 400, {"error": f"{method} /_winupdate/{path}: {message}"}
+            except Exception:  # a bug of ours: logged here, not shown as Python's text
+                traceback.print_exc()
+                status, payload = (
+                    500,
+                    {
+                        "error": f"{method} /_winupdate/{path} failed inside the embedded AWS; "
+                        "its log has the traceback."
+                    },
+                )
         data = json.dumps(payload, default=_json_default).encode()
         start_response(
             f"{status} {'OK' if status == 200 else 'Error'}",
@@ -337,7 +403,9 @@ def _raiser(err: AwsError) -> Handler:
     return handler
 
 
-def _answer_query_error(err: AwsError, service: str, start_response: Callable) -> list[bytes]:
+def _answer_query_error(
+    err: AwsError, service: str, start_response: Callable, exc_info: Any = None
+) -> list[bytes]:
     from xml.sax.saxutils import escape
 
     code, message = escape(err.code), escape(err.message)
@@ -357,19 +425,134 @@ def _answer_query_error(err: AwsError, service: str, start_response: Callable) -
     start_response(
         f"{err.status} Error",
         [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))],
+        exc_info,
     )
     return [data]
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
-    """Read the request body and put it back for moto."""
+    """Read the request body and put it back for moto: at most ``MAX_BODY_BYTES``, and
+    only as long as the server's timeout lets a client take to send it."""
+    stream = environ["wsgi.input"]
+    if isinstance(stream, io.BytesIO):  # in process: the whole body is already here
+        length = len(stream.getbuffer())
+        if length > MAX_BODY_BYTES:
+            raise _too_large(length)
+        return stream.getvalue()
+    declared = environ.get("CONTENT_LENGTH") or ""
+    chunked = environ.get("wsgi.input_terminated", False)
+    if not chunked:
+        if not declared.isdigit():  # int() would take "-1", " 5" or "1_0"
+            if declared:
+                raise AwsError(
+                    "BadRequest", f"Content-Length {declared!r} is not a number of bytes."
+                )
+            declared = "0"
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise _too_large(length)  # refused before it is read
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body = environ["wsgi.input"].read(length) if length else b""
+        if chunked:
+            body = stream.read(MAX_BODY_BYTES + 1)
+            if len(body) > MAX_BODY_BYTES:
+                raise _too_large(len(body))
+        else:
+            body = stream.read(length) if length else b""
+    except OSError as err:  # the socket's timeout (TimeoutError), or a dropped client
+        raise AwsError(
+            "RequestTimeout",
+            "The request body did not arrive within the embedded AWS's timeout "
+            f"(Content-Length {declared or 'chunked'}): {type(err).__name__}.",
+            408,
+        ) from None
+    if not chunked and len(body) < length:  # the client closed its end early
+        raise AwsError(
+            "IncompleteBody",
+            f"The request body has {len(body)} bytes; its Content-Length says {length}.",
+        )
     environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
     return body
+
+
+def _too_large(length: int) -> AwsError:
+    return AwsError(
+        "RequestEntityTooLarge",
+        f"The request body of {length} bytes is larger than the {MAX_BODY_BYTES} bytes the "
+        "embedded AWS reads.",
+        413,
+    )
+
+
+def _control_body(body: bytes) -> dict[str, Any]:
+    """A control request's JSON body: an object, or nothing."""
+    if not body:
+        return {}
+    try:
+        params = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ValueError(f"the body is not UTF-8 JSON ({err})") from None
+    if not isinstance(params, dict):
+        raise ValueError(f"the body must be a JSON object, not {type(params).__name__}")
+    return params
+
+
+def _scope_service(environ: dict[str, Any]) -> str:
+    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(3) if match else ""
+
+
+def _check_action(service: str, name: str) -> None:
+    """A request without X-Amz-Target to a query-protocol service must name an operation
+    it has (Action); one to a JSON-protocol service names none. As AWS answers them."""
+    protocol = request_shapes.protocol(service)
+    if protocol == "json":
+        raise request_shapes.UnknownOperationException(
+            f"A request to {service} names its operation in the X-Amz-Target header; "
+            "this one has none."
+        )
+    if protocol not in ("query", "ec2"):
+        return
+    if not name:
+        raise AwsError("MissingAction", f"The request to {service} names no operation (no Action).")
+    if name not in request_shapes.operation_names(service):
+        raise AwsError(
+            "InvalidAction", f"The action {name} is not valid for this web service ({service})."
+        )
+
+
+def _internal_failure(service: str, operation: str, code: str = "InternalFailure") -> AwsError:
+    return AwsError(
+        code,
+        f"The embedded AWS failed to answer {service} {operation}: a bug of the emulator, "
+        "not of the request; its log has the traceback.",
+        500,
+    )
+
+
+def _answer_error(
+    err: AwsError,
+    service: str,
+    json_protocol: bool,
+    start_response: Callable,
+    exc_info: Any = None,
+) -> list[bytes]:
+    """``err`` in the shape of the protocol the request was made in."""
+    if not json_protocol and request_shapes.protocol(service) == "json":
+        json_protocol = True  # a JSON service's request without X-Amz-Target
+    if not json_protocol:
+        return _answer_query_error(err, service, start_response, exc_info)
+    data = json.dumps({"__type": err.code, "message": err.message}).encode()
+    start_response(
+        f"{err.status} Error",
+        [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000"),
+        ],
+        exc_info,
+    )
+    return [data]
 
 
 def _json_default(value: Any) -> Any:

@@ -21,7 +21,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import in_process
 from .clock import Clock, ScaledClock, VirtualClock
-from .dispatch import Dispatcher
+from .dispatch import FROM_SOCKET, Dispatcher
 from .extensions import load_extensions
 from .moto_patches.app import MotoApp
 from .moto_patches.speedups import request_ids, speed_up_moto
@@ -31,6 +31,10 @@ speed_up_moto()
 from . import DEFAULT_PORT  # noqa: E402 (re-exported: callers import it from here too)
 
 EXECUTION_HEADER = "X-Winupdate-Execution"
+# How long a connection may stay silent (its request line, headers or body unsent; a
+# reply it does not read) before the server gives up on it: a Content-Length larger
+# than the body sent must not hold a server thread for ever.
+REQUEST_TIMEOUT_SECONDS = 30.0
 SHUTDOWN_POLL_SECONDS = 0.05
 
 
@@ -39,6 +43,16 @@ class _QuietRequestHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ[FROM_SOCKET] = True
+        return environ
+
+    @property
+    def timeout(self) -> float | None:  # type: ignore[override]
+        """The socket timeout ``StreamRequestHandler.setup`` gives each connection."""
+        return getattr(self.server, "request_timeout", None)
 
 
 # Credentials the embedded AWS uses for its own calls (steps of a runbook).
@@ -64,12 +78,17 @@ class EmbeddedAws:
         virtual: bool = False,
         seed: int = 0,
         reuse_unchanged_polls: bool = True,
+        request_timeout: float = REQUEST_TIMEOUT_SECONDS,
     ):
         """``virtual``: discrete-event time (simulations, benchmarks) instead of ``speed``.
 
         ``reuse_unchanged_polls`` (virtual time only): a step polling a resource that has
         not changed since its last poll gets that poll's answer without a request (the
         call is still counted). Off, every poll is a request; results are the same.
+
+        ``request_timeout``: seconds a connection may stay silent before it is dropped
+        (a body still missing is answered ``RequestTimeout``); it can be changed while
+        the server runs, for the connections accepted after.
         """
         self.host = host
         self.region = region
@@ -82,6 +101,7 @@ class EmbeddedAws:
         self.port = port
         self.clock: Clock = VirtualClock() if virtual else ScaledClock(speed)
         self.reuse_unchanged_polls = virtual and reuse_unchanged_polls
+        self._request_timeout = request_timeout
         self._server: BaseWSGIServer | None = None
         self._app: Dispatcher | None = None
         self._thread: threading.Thread | None = None
@@ -98,6 +118,16 @@ class EmbeddedAws:
         if self._server is None:
             raise RuntimeError("the embedded AWS is not started")
         return f"http://{self.host}:{self._server.server_address[1]}"
+
+    @property
+    def request_timeout(self) -> float:
+        return self._request_timeout
+
+    @request_timeout.setter
+    def request_timeout(self, seconds: float) -> None:
+        self._request_timeout = seconds
+        if self._server is not None:
+            self._server.request_timeout = seconds  # type: ignore[attr-defined]
 
     @property
     def app(self) -> Dispatcher:
@@ -135,6 +165,7 @@ class EmbeddedAws:
             self._server = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietRequestHandler
             )
+            self._server.request_timeout = self._request_timeout  # type: ignore[attr-defined]
             # Services exist before the first request is served: a request must never find
             # the fleet or the Automation service missing.
             for service in load_extensions(self):
