@@ -197,7 +197,7 @@ def test_command_responses_match_the_botocore_output_shapes(client, endpoint):
             {
                 "CommandId": command_id,
                 "InstanceId": instance_id,
-                "PluginName": "InstallWindowsUpdates",
+                "PluginName": "AWSInstallWindowsUpdates",
             },
         ),
     ):

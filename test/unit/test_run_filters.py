@@ -29,7 +29,7 @@ def runbook(base: str) -> dict:
 
 # AWS-InstallWindowsUpdates' allowedPatterns as AWS serves the document today (its
 # parameters SeverityLevels ... PublishedDateBefore). The embedded AWS's own copy of the
-# document (local/fleet/documents) has looser ones, so it is not the reference here.
+# document (local/fleet/documents) declares the same (test_owned_documents_facts.py).
 AWS_PATTERNS = {
     "SeverityLevels": r"(^$)|^(Critical|Important|Low|Moderate|Unspecified)"
     r"(,(Critical|Important|Low|Moderate|Unspecified))*$",

@@ -25,7 +25,9 @@ class Selection:
     """The parameters of AWS-InstallWindowsUpdates, parsed."""
 
     action: str = "Install"
-    allow_reboot: bool = False
+    #: AllowReboot defaults to True; the script skips the restart only on ``False``
+    #: (``if ($allowReboot -ieq 'False') { ... -NoReboot }``).
+    allow_reboot: bool = True
     severities: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
     include_kbs: frozenset[str] = frozenset()
@@ -50,7 +52,7 @@ class Selection:
         days = one("PublishedDaysOld")
         return cls(
             action=one("Action") or "Install",
-            allow_reboot=one("AllowReboot").lower() == "true",
+            allow_reboot=one("AllowReboot").lower() != "false",
             severities=items("SeverityLevels"),
             categories=items("Categories"),
             include_kbs=frozenset(normalise_kb(k) for k in items("IncludeKbs")),
