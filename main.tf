@@ -38,6 +38,9 @@ locals {
       # reads no variable that a bad value could make the check skip.
       [{ what = "SNS topic name", before = "Automation-", after = "WindowsUpdate", hash = true, max = 256 }],
       [{ what = "KMS alias name", before = "alias/Automation-", after = "WindowsUpdate", hash = true, max = 256 }],
+      # CreatePolicy PolicyName: 128 characters (IAM API Reference); listed always, as above.
+      [{ what = "IAM policy name (operators)", before = "", after = "WindowsUpdateOperator", hash = false, max = 128 }],
+      [{ what = "IAM policy name (approvers)", before = "", after = "WindowsUpdateApprover", hash = false, max = 128 }],
     ) : merge(name, { fixed = length(name.before) + length(name.after) + (name.hash ? 9 : 0) })
   ]
   # Parameter Store counts a parameter name with its whole ARN (the account is 12 digits).
@@ -105,6 +108,25 @@ module "iam" {
   tags                    = var.tags
 }
 
+# Policies for people: operators start runs, approvers approve them (item 1 of the
+# safety invariants: nobody who starts a run can skip or redirect its approval).
+module "access" {
+  source = "./modules/access"
+
+  name_prefix         = var.document_prefix
+  start_document_name = local.document_names["AutomationStart"]
+  # Exactly the parameters the Start runbook's defaults reference: StartAutomationExecution
+  # resolves them as its caller.
+  start_parameter_names = sort(distinct(flatten([
+    for parameter in values(local.start_runbook.parameters) :
+    regexall("\\{\\{\\s*ssm:([^{}\\s]+)\\s*\\}\\}", tostring(try(parameter.default, "")))
+  ])))
+  role_arn            = module.iam.role_arn
+  operator_principals = var.operator_principals
+  approver_principals = var.approver_principals
+  tags                = var.tags
+}
+
 module "runbooks" {
   source = "./modules/runbooks"
 
@@ -113,17 +135,21 @@ module "runbooks" {
   role_arn        = module.iam.role_arn
   parameter_names = module.parameters.names
   defaults = {
-    TargetTagValue         = var.target_tag_value
-    RequireApproval        = var.require_approval
-    ApprovalTimeoutSeconds = var.approval_timeout_seconds
-    MaxConcurrency         = var.max_concurrency
-    MaxErrors              = var.max_errors
-    SeverityLevels         = join(",", var.severity_levels)
-    Categories             = join(",", var.categories)
-    IncludeKbs             = join(",", var.include_kbs)
-    ExcludeKbs             = join(",", var.exclude_kbs)
-    NoReboot               = var.no_reboot
-    AmiRetentionCount      = var.ami_retention_count
+    TargetTagValue  = var.target_tag_value
+    RequireApproval = var.require_approval
+    # A run the window starts (as the module's role): maintenance_window.require_approval,
+    # which asks unless set false (nothing asks with fan_out window, which starts no
+    # Start runbook). Rendered, not passed by the task: a person could pass a parameter.
+    ScheduledRequireApproval = coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")
+    ApprovalTimeoutSeconds   = var.approval_timeout_seconds
+    MaxConcurrency           = var.max_concurrency
+    MaxErrors                = var.max_errors
+    SeverityLevels           = join(",", var.severity_levels)
+    Categories               = join(",", var.categories)
+    IncludeKbs               = join(",", var.include_kbs)
+    ExcludeKbs               = join(",", var.exclude_kbs)
+    NoReboot                 = var.no_reboot
+    AmiRetentionCount        = var.ami_retention_count
   }
   tags = var.tags
 }

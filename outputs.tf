@@ -18,6 +18,31 @@ output "automation_policy_json" {
   value       = try(module.iam.policy_json, null)
 }
 
+output "operator_policy_json" {
+  description = "Least-privilege policy for people who start runs: start the Start runbook (passing the Automation role to Systems Manager, resolving its parameter defaults), follow and stop runs; not approve them, not start the per-instance, CreateImage or WindowsUpdate runbooks."
+  value       = try(module.access.operator_policy_json, null)
+}
+
+output "approver_policy_json" {
+  description = "Least-privilege policy for the approvers: send Approve or Reject to runs and read them (a run accepts the signal only from a principal in approvers)."
+  value       = try(module.access.approver_policy_json, null)
+}
+
+output "operator_policy_arn" {
+  description = "ARN of the operator managed policy, or null when operator_principals is empty."
+  value       = try(module.access.operator_policy_arn, null)
+}
+
+output "approver_policy_arn" {
+  description = "ARN of the approver managed policy, or null when approver_principals is empty."
+  value       = try(module.access.approver_policy_arn, null)
+}
+
+output "policy_attachments" {
+  description = "The role, user and group names the operator and approver policies are attached to: { operator = { roles, users, groups }, approver = { ... } }."
+  value       = try(module.access.attachments, null)
+}
+
 output "instance_profile_name" {
   description = "Instance profile to attach to the Windows instances, or null when create_instance_profile is false."
   value       = try(module.iam.instance_profile_name, null)

@@ -62,7 +62,7 @@ variable "approval_timeout_seconds" {
 }
 
 variable "require_approval" {
-  description = "Whether a run started by hand asks the approvers first (the RequireApproval default of the Start runbook); true needs at least one of approvers."
+  description = "Whether a run started by hand asks the approvers first (rendered into the Start runbook: a person who starts a run cannot skip it); true needs at least one of approvers."
   type        = bool
   default     = true
 
@@ -72,6 +72,38 @@ variable "require_approval" {
   validation {
     condition     = length(var.approvers) > 0 || !(var.require_approval == true || (var.maintenance_window.enabled == true && coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")))
     error_message = "approvers is empty, but runs ask for approval (require_approval = true, the default, or maintenance_window.require_approval, which defaults to true with fan_out = \"automation\"): nobody could approve, so every run would wait approval_timeout_seconds and expire without updating anything. List at least one approver ARN in approvers, or set require_approval = false (and maintenance_window.require_approval = false) to patch without approval."
+  }
+}
+
+variable "operator_principals" {
+  description = "IAM roles, users and groups (by name) to attach the operator policy to (<document_prefix>WindowsUpdateOperator: start the Start runbook, follow and stop runs; not approve them, not start the other runbooks). The policy is created only when one is given; operator_policy_json has it either way."
+  type = object({
+    roles  = optional(list(string), [])
+    users  = optional(list(string), [])
+    groups = optional(list(string), [])
+  })
+  default = {}
+
+  # Attachments take names (IAM API Reference: RoleName and UserName 1-64, GroupName 1-128
+  # characters of [\w+=,.@-]), not ARNs.
+  validation {
+    condition     = alltrue([for name in concat(var.operator_principals.roles, var.operator_principals.users) : can(regex("^[\\w+=,.@-]{1,64}$", name))]) && alltrue([for name in var.operator_principals.groups : can(regex("^[\\w+=,.@-]{1,128}$", name))])
+    error_message = "operator_principals takes IAM names, not ARNs: role and user names of 1-64 and group names of 1-128 letters, digits and + = , . @ _ - (what AttachRolePolicy, AttachUserPolicy and AttachGroupPolicy accept)."
+  }
+}
+
+variable "approver_principals" {
+  description = "IAM roles, users and groups (by name) to attach the approver policy to (<document_prefix>WindowsUpdateApprover: approve or reject runs). A run accepts the signal only from a principal in approvers: list each approving user or role there too. The policy is created only when one is given; approver_policy_json has it either way."
+  type = object({
+    roles  = optional(list(string), [])
+    users  = optional(list(string), [])
+    groups = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in concat(var.approver_principals.roles, var.approver_principals.users) : can(regex("^[\\w+=,.@-]{1,64}$", name))]) && alltrue([for name in var.approver_principals.groups : can(regex("^[\\w+=,.@-]{1,128}$", name))])
+    error_message = "approver_principals takes IAM names, not ARNs: role and user names of 1-64 and group names of 1-128 letters, digits and + = , . @ _ - (what AttachRolePolicy, AttachUserPolicy and AttachGroupPolicy accept)."
   }
 }
 

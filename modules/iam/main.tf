@@ -16,6 +16,14 @@ locals {
   image_arn    = "arn:${local.partition}:ec2:${local.region}::image/*"
   snapshot_arn = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
 
+  # The tags CreateImage asks for (documents/CreateImage.yaml's TagSpecifications): these
+  # keys and no other, each one present, Phase one of the module's two.
+  run_tags_condition = {
+    "ForAllValues:StringEquals" = { "aws:TagKeys" = ["AutomationExecutionId", "InstanceId", "Phase"] }
+    StringEquals                = { "aws:RequestTag/Phase" = ["UpdateAfter", "UpdateBefore"] }
+    Null                        = { "aws:RequestTag/AutomationExecutionId" = "false", "aws:RequestTag/InstanceId" = "false" }
+  }
+
   target_tag_condition = {
     StringEquals = { "aws:ResourceTag/${var.target_tag_key}" = var.target_tag_value }
   }
@@ -59,19 +67,25 @@ locals {
         Condition = local.target_tag_condition
       },
       {
-        Sid      = "CreateImagesAndSnapshots"
-        Effect   = "Allow"
-        Action   = ["ec2:CreateImage"]
-        Resource = [local.image_arn, local.snapshot_arn]
+        # Only images (and their snapshots) that carry the run's tags from the moment they
+        # exist: a Phase of this module and an instance and execution id, no other key.
+        Sid       = "CreateImagesAndSnapshots"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateImage"]
+        Resource  = [local.image_arn, local.snapshot_arn]
+        Condition = local.run_tags_condition
       },
       {
+        # Tags only at creation (EC2 user guide, "Grant permission to tag resources during
+        # creation"): the role cannot tag an image that someone else made, so it cannot give
+        # one the Phase tag that DeleteOwnImagesAndSnapshots asks for.
         Sid      = "TagImagesAndSnapshotsWithRunTags"
         Effect   = "Allow"
         Action   = ["ec2:CreateTags"]
         Resource = [local.image_arn, local.snapshot_arn]
-        Condition = {
-          "ForAllValues:StringEquals" = { "aws:TagKeys" = ["AutomationExecutionId", "InstanceId", "Phase"] }
-        }
+        Condition = merge(local.run_tags_condition, {
+          StringEquals = merge(local.run_tags_condition.StringEquals, { "ec2:CreateAction" = "CreateImage" })
+        })
       },
       {
         Sid      = "SendInstallWindowsUpdates"

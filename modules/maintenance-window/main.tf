@@ -3,13 +3,14 @@ locals {
 
   # fan_out = "automation": the Start runbook finds the tagged instances itself and applies
   # Automation rate control, so the targetless task passes the limits as runbook parameters
-  # (a targetless task accepts none of its own). fan_out = "window": the window resolves its
+  # (a targetless task accepts none of its own). Not whether the run asks for approval: the
+  # Start runbook decides that from what was deployed (a run started as the service role
+  # asks as require_approval says), not from a parameter that anyone could pass. fan_out = "window": the window resolves its
   # target and starts the per-instance runbook once per instance ({{RESOURCE_ID}}) under the
   # task's own MaxConcurrency and MaxErrors.
   task_parameters = local.window_fan_out ? merge(var.process_parameters, { InstanceId = "{{RESOURCE_ID}}" }) : {
-    RequireApproval = tostring(var.require_approval)
-    MaxConcurrency  = var.max_concurrency
-    MaxErrors       = var.max_errors
+    MaxConcurrency = var.max_concurrency
+    MaxErrors      = var.max_errors
   }
 }
 

@@ -78,7 +78,7 @@ variable "service_role_arn" {
 }
 
 variable "require_approval" {
-  description = "Whether a scheduled run still asks the approvers (RequireApproval of the Start runbook); must be false with fan_out window."
+  description = "Whether a scheduled run still asks the approvers (rendered into the Start runbook by the root module, which asks when the run was started as service_role_arn; checked here only to refuse it with fan_out window)."
   type        = bool
   default     = true
 }

@@ -40,7 +40,12 @@ resource "aws_kms_key" "this" {
         Principal = { Service = "sns.amazonaws.com" }
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
-        Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+        # Only for this topic (KMS developer guide, confused deputy): another topic of the
+        # account cannot have SNS use this key.
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account }
+          ArnEquals    = { "aws:SourceArn" = local.topic_arn }
+        }
       },
     ]
   })

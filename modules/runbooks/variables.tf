@@ -21,17 +21,18 @@ variable "parameter_names" {
 variable "defaults" {
   description = "Defaults rendered into the runbooks' parameters and step settings."
   type = object({
-    TargetTagValue         = string
-    RequireApproval        = bool
-    ApprovalTimeoutSeconds = number
-    MaxConcurrency         = string
-    MaxErrors              = string
-    SeverityLevels         = string
-    Categories             = string
-    IncludeKbs             = string
-    ExcludeKbs             = string
-    NoReboot               = bool
-    AmiRetentionCount      = number
+    TargetTagValue           = string
+    RequireApproval          = bool
+    ScheduledRequireApproval = bool
+    ApprovalTimeoutSeconds   = number
+    MaxConcurrency           = string
+    MaxErrors                = string
+    SeverityLevels           = string
+    Categories               = string
+    IncludeKbs               = string
+    ExcludeKbs               = string
+    NoReboot                 = bool
+    AmiRetentionCount        = number
   })
 }
 

@@ -28,14 +28,17 @@ PREFIX = "FLT-"
 
 @pytest.fixture(scope="module")
 def module_account(client):
-    """The module's four runbooks (prefix FLT-), their Parameter Store entries and topic,
-    one tagged running Windows instance, and a role the runs may assume."""
+    """The module's four runbooks (prefix FLT-), deployed with require_approval = false,
+    their Parameter Store entries and topic, one tagged running Windows instance, and a role
+    the runs may assume."""
     from winupdate.documents.render import RenderError, render, template_variables
 
     ssm, ec2, sns = client("ssm"), client("ec2"), client("sns")
     try:
         variables = template_variables(ROOT)
         variables["document_names"] = {k: f"{PREFIX}{k}" for k in variables["document_names"]}
+        # Whether a run asks is a deployment fact (no run-time parameter): these runs do not.
+        variables["defaults"]["RequireApproval"] = False
         texts = {
             base: render(
                 (ROOT / "documents" / f"{base}.yaml").read_text(encoding="utf-8"), variables, base
@@ -106,7 +109,7 @@ def test_a_bad_filter_is_refused_at_start_and_no_ami_is_made(
     if document == "AutomationProcess":
         parameters["InstanceId"] = [account["instance"]]
     else:
-        parameters.update(TargetTag=[account["tag"]], RequireApproval=["false"])
+        parameters.update(TargetTag=[account["tag"]])
     before = executions_of(ssm, f"{PREFIX}{document}")
     with pytest.raises(ClientError) as raised:
         ssm.start_automation_execution(DocumentName=f"{PREFIX}{document}", Parameters=parameters)
@@ -160,7 +163,7 @@ def test_a_kb_both_included_and_excluded_ends_the_start_run_before_approval_and_
     assert (
         "KB5005565 is in both IncludeKbs and ExcludeKbs" in steps["CheckFilters"]["FailureMessage"]
     )
-    # RequireApproval is true by default: the approvers were never asked, nothing started.
+    # CheckFilters is first: the approval was never decided, nothing started.
     ran = {name for name, step in steps.items() if step["StepStatus"] != "Pending"}
     assert ran == {"CheckFilters", "ReportFailure"}, {n: s["StepStatus"] for n, s in steps.items()}
     children = ssm.describe_automation_executions(
@@ -191,7 +194,6 @@ def test_the_start_runbook_forwards_every_filter_to_each_instance_and_its_update
         Parameters={
             **{k: [v] for k, v in filters.items()},
             "TargetTag": [module_account["tag"]],
-            "RequireApproval": ["false"],
             "AutomationAssumeRole": [module_account["role"]],
         },
     )["AutomationExecutionId"]

@@ -88,8 +88,9 @@ def family(ssm: Any, start_id: str) -> list[dict[str, Any]]:
 
 
 def start_run(deployed: Deployment, target: Target, fleet: SmallFleet, **parameters: str) -> str:
-    """AutomationStart for the fleet's tag value only, without an approval."""
-    params = {"TargetTagValue": fleet.value, "RequireApproval": "false", **parameters}
+    """AutomationStart for the fleet's tag value only; without an approval when the
+    deployment says so (require_approval = false: no run can skip it by a parameter)."""
+    params = {"TargetTagValue": fleet.value, **parameters}
     return target.client("ssm").start_automation_execution(
         DocumentName=deployed.names["AutomationStart"],
         Parameters={k: [v] for k, v in params.items()},

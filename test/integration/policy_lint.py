@@ -35,6 +35,10 @@ SUPPRESSED = {
         "iam:PassRole of this role only, to ssm.amazonaws.com only: Automation starts the "
         "per-instance runbooks with it"
     ),
+    ("operator", "PassTheAutomationRoleToSsm", "PERMISSIONS_MANAGEMENT_ACTIONS"): (
+        "iam:PassRole of the module's role only, to ssm.amazonaws.com only: starting the Start "
+        "runbook, which runs as that role, passes it (automation-setup-iam.md)"
+    ),
     ("topic", "AccountManagesTopic", "PERMISSIONS_MANAGEMENT_ACTIONS"): (
         "the account's own principals manage the topic's attributes (the default topic "
         "policy gives them the same)"

@@ -2,8 +2,8 @@
 
 Terraform applies the module once for the file (``deployed``). Each test launches its own
 small fleet, tagged ``<tag key>=<a value of its own>``: one instance that the fault hits
-and one healthy instance (more for MaxErrors); then runs AutomationStart without approval
-for that tag value only and checks, for each fault:
+and one healthy instance (more for MaxErrors); then runs AutomationStart (deployed with
+require_approval = false) for that tag value only and checks, for each fault:
 
 - the run ends: every execution is terminal within a wall deadline (no hang);
 - the faulted instance has its before-AMI when the fault came after it, and no
@@ -44,6 +44,8 @@ SUCCEEDED = {"Success", "CompletedWithSuccess"}
 # One pending update that needs a restart: the update reboots the instance.
 REBOOTING = [{"kb": "KB5034439", "severity": "Critical", "category": "SecurityUpdates"}]
 FAULTS = "fault injection: a real account cannot be told to fail"
+# The runs do not ask for approval: a deployment fact (safety invariant 1), not a parameter.
+DEPLOYMENT_VARIABLES = {"require_approval": False}
 THROTTLING_RETRY = "/ssm/automation/throttling-retry-time-limit"
 
 pytestmark = [

@@ -272,6 +272,10 @@ def deployed_policies(deployed: Deployment, target: Target) -> dict[str, dict[st
     found = {
         "role": json.loads(document) if isinstance(document, str) else document,
         "topic": json.loads(topic),
+        # The policies for people (attached when operator_principals/approver_principals
+        # are given): linted as the module outputs them.
+        "operator": json.loads(deployed.outputs["operator_policy_json"]),
+        "approver": json.loads(deployed.outputs["approver_policy_json"]),
     }
     if deployed.outputs.get("kms_key_arn"):
         key = target.client("kms").get_key_policy(

@@ -48,8 +48,8 @@ pytestmark = [
 # that no run needs would fail this test: it is removed from the module instead.
 ROLE_MUTATIONS = {
     "ReadOnlyWithoutResourceLevelPermissions": ("GetInstanceState", "ec2:DescribeInstances"),
-    "ReadAutomationExecutions": ("Summarize", "ssm:GetAutomationExecution"),
-    "ReadOwnParameters": ("the window's task", "ssm:GetParameters"),
+    "ReadAutomationExecutions": ("DecideApproval", "ssm:GetAutomationExecution"),
+    "ReadOwnParameters": ("DecideApproval", "ssm:GetParameter"),
     "StartStopAndImageTaggedInstances": ("CreateImageBefore", "ec2:CreateImage"),
     "CreateImagesAndSnapshots": ("CreateImageBefore", "ec2:CreateImage"),
     "TagImagesAndSnapshotsWithRunTags": ("CreateImageBefore", "ec2:CreateTags"),

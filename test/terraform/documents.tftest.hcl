@@ -69,8 +69,17 @@ run "start_runs_the_prefixed_process" {
     error_message = "The approval step must time out after approval_timeout_seconds."
   }
   assert {
-    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.Approvers.default == "{{ssm:/winupdate/ACME.Ops-Approvers}}"
-    error_message = "Approvers must default to the parameter <path><document_prefix>Approvers."
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).ApproversParameter == "/winupdate/ACME.Ops-Approvers"
+    error_message = "The approvers must be read from the parameter <path><document_prefix>Approvers."
+  }
+  # Item 1 of the safety invariants: neither can be passed by whoever starts a run.
+  assert {
+    condition     = !contains(keys(yamldecode(output.rendered_documents["AutomationStart"]).parameters), "Approvers") && !contains(keys(yamldecode(output.rendered_documents["AutomationStart"]).parameters), "RequireApproval")
+    error_message = "The Start runbook must take no Approvers or RequireApproval parameter: a starter could name themselves the approver or skip the approval."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.Approvers if step.name == "Approve"]) == "{{DecideApproval.Approvers}}"
+    error_message = "The approval step must ask the approvers that DecideApproval read from Parameter Store."
   }
   assert {
     condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.TargetTagValue.default == "Yes"

@@ -57,11 +57,14 @@ run "default_fan_out_runs_the_start_runbook_without_targets" {
   }
   assert {
     condition = { for name, values in output.maintenance_window_task.parameters : name => one(values) } == {
-      RequireApproval = "true"
-      MaxConcurrency  = "3"
-      MaxErrors       = "2"
+      MaxConcurrency = "3"
+      MaxErrors      = "2"
     }
-    error_message = "By default the task passes the Start runbook RequireApproval (true unless set) and the module's MaxConcurrency and MaxErrors, nothing else."
+    error_message = "By default the task passes the Start runbook the module's MaxConcurrency and MaxErrors, nothing else (whether it asks is rendered in, not passed)."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).ScheduledRequireApproval == true
+    error_message = "By default a scheduled run (started as the module's role) must still ask the approvers."
   }
 }
 
@@ -73,8 +76,12 @@ run "default_fan_out_keeps_an_explicit_no_approval" {
   }
 
   assert {
-    condition     = { for name, values in output.maintenance_window_task.parameters : name => one(values) } == { RequireApproval = "false", MaxConcurrency = "10%", MaxErrors = "0" }
-    error_message = "The window's own require_approval, max_concurrency and max_errors must reach the Start runbook."
+    condition     = { for name, values in output.maintenance_window_task.parameters : name => one(values) } == { MaxConcurrency = "10%", MaxErrors = "0" }
+    error_message = "The window's own max_concurrency and max_errors must reach the Start runbook."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).ScheduledRequireApproval == false && one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).RequireApproval == true
+    error_message = "The window's own require_approval must decide for scheduled runs only; a run started by hand still asks."
   }
 }
 

@@ -68,7 +68,7 @@ run "plans_without_approvers_when_no_run_asks" {
   }
 
   assert {
-    condition     = one(output.maintenance_window_task.parameters.RequireApproval) == "false" && yamldecode(output.rendered_documents["AutomationStart"]).parameters.RequireApproval.default == false
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).ScheduledRequireApproval == false && one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).RequireApproval == false
     error_message = "Without approvers the module must plan when neither hand-started nor scheduled runs ask."
   }
 }
@@ -83,7 +83,7 @@ run "the_readmes_smallest_example_plans" {
   }
 
   assert {
-    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.RequireApproval.default == true
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).RequireApproval == true
     error_message = "The README's smallest example must plan and ask its approver."
   }
 }
@@ -579,7 +579,7 @@ run "accepts_approver_and_email_forms_aws_accepts" {
   }
 
   assert {
-    condition     = yamldecode(output.rendered_documents["AutomationStart"]).parameters.RequireApproval.default == true
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload if step.name == "DecideApproval"]).RequireApproval == true
     error_message = "Exact user, role and assumed-role ARNs (with paths and the symbols IAM allows) and plain addresses must plan."
   }
 }

@@ -136,6 +136,9 @@ def template_variables(module_root: Path) -> dict[str, Any]:
         "defaults": {
             "TargetTagValue": var("target_tag_value"),
             "RequireApproval": var("require_approval"),
+            # coalesce(maintenance_window.require_approval, fan_out == "automation") with the
+            # variable's default ({}: require_approval unset, fan_out automation).
+            "ScheduledRequireApproval": True,
             "ApprovalTimeoutSeconds": var("approval_timeout_seconds"),
             "MaxConcurrency": var("max_concurrency"),
             "MaxErrors": var("max_errors"),
