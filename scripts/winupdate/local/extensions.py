@@ -33,6 +33,8 @@ SERVICES = {
     "faults": "winupdate.local.faults:FaultService",
     "automation": "winupdate.local.automation.service:AutomationService",
     "fleet": "winupdate.local.fleet.service:fleet",
+    # After automation: its engine runs the scheduled-time wake-ups.
+    "maintenance-windows": "winupdate.local.maintenance_windows.scheduler:WindowScheduler",
 }
 
 

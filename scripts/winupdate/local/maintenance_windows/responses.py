@@ -29,21 +29,25 @@ STATUS_FILTER = "STATUS"
 
 # -- starting ---------------------------------------------------------------------------
 def start_window_execution(
-    aws: EmbeddedAws, account_id: str, region: str, window_id: str
+    aws: EmbeddedAws, account_id: str, region: str, window_id: str, start: float | None = None
 ) -> WindowExecution:
-    """Start a window execution now; it runs on the Automation engine's modelled clock."""
+    """Start a window execution now; it runs on the Automation engine's modelled clock.
+
+    ``start``: the time the window opened (a scheduled time, which the clock may have just
+    passed); its StartTime and cutoff count from it. Default: now."""
     window = _window(account_id, region, window_id)
     store = store_of(aws)
     automation = aws.service("automation")
     now = aws.clock.now()
+    opened = now if start is None else min(start, now)
     duration, cutoff = float(window.duration or 0), float(window.cutoff or 0)
     run = WindowExecution(
         window_execution_id=new_id(),
         window_id=window.id,
         account_id=account_id,
         region=region,
-        start=now,
-        stop_scheduling_at=now + max(0.0, duration - cutoff) * HOUR,
+        start=opened,
+        stop_scheduling_at=opened + max(0.0, duration - cutoff) * HOUR,
     )
     with store.lock:
         overlapping = any(not r.is_terminal for r in store.of_window(window.id))
@@ -64,6 +68,49 @@ def run_maintenance_window(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str
         aws, DEFAULT_ACCOUNT_ID, params.get("Region") or aws.region, params["WindowId"]
     )
     return {"WindowExecutionId": run.window_execution_id, "Status": str(run.status)}
+
+
+@control("POST", "maintenance-windows/schedules")
+def maintenance_window_schedules(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
+    """How schedules drive the clock (``scheduler``): ``FollowUntil`` (virtual time: an ISO
+    8601 time or epoch seconds up to which scheduled times are events the clock jumps to;
+    null: none), ``Paused`` (any clock: scheduled times pass without starting anything).
+    Answers the settings and the executions schedules have started."""
+    from .scheduler import scheduler_of
+
+    scheduler = scheduler_of(aws)
+    if scheduler is None:
+        raise ValueError("the embedded AWS runs no maintenance window scheduler")
+    unknown = set(params) - {"FollowUntil", "Paused"}
+    if unknown:
+        raise ValueError(f"unknown settings {', '.join(sorted(unknown))}: FollowUntil, Paused")
+    follow = scheduler.follow_until
+    if "FollowUntil" in params:
+        follow = _time_setting(params["FollowUntil"])
+    paused = scheduler.paused
+    if "Paused" in params:
+        if not isinstance(params["Paused"], bool):
+            raise ValueError(f"Paused must be true or false, not {params['Paused']!r}")
+        paused = params["Paused"]
+    scheduler.follow_until, scheduler.paused = follow, paused
+    scheduler.changed()
+    with scheduler.lock:
+        started = list(scheduler.started)
+    return {"FollowUntil": follow, "Paused": paused, "Started": started}
+
+
+def _time_setting(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as err:
+        raise ValueError(f"FollowUntil must be ISO 8601 or epoch seconds, not {value!r}") from err
+    if when.tzinfo is None:
+        raise ValueError(f"FollowUntil {value!r} needs a UTC offset (Z or +hh:mm)")
+    return when.timestamp()
 
 
 # -- lookups ------------------------------------------------------------------------------

@@ -297,15 +297,85 @@ def remember_window_fields(call: Call, status: int, body: bytes) -> None:
         window.created_date = window.modified_date = _now(call)
 
 
+def _with_next_execution(call: Call, window: FakeMaintenanceWindow, shape: dict) -> dict:
+    """NextExecutionTime: "the next time the maintenance window will actually run, taking
+    into account any specified times for the maintenance window to become active or
+    inactive" (none for a disabled window, or one with no run to come)."""
+    from .schedule import api_time
+    from .scheduler import scheduler_of
+
+    scheduler = scheduler_of(call.aws)
+    when = (
+        scheduler.next_execution_time(call.account_id, call.region, window.id)
+        if scheduler is not None
+        else None
+    )
+    if when is not None:
+        shape["NextExecutionTime"] = api_time(when)
+    return shape
+
+
 @operation("ssm", "GetMaintenanceWindow")
 def get_maintenance_window(call: Call) -> dict[str, Any]:
-    return window_description(_window(call))
+    window = _window(call)
+    return _with_next_execution(call, window, window_description(window))
 
 
 @operation("ssm", "DescribeMaintenanceWindows")
 def describe_maintenance_windows(call: Call) -> dict[str, Any]:
     windows = _filtered(_backend(call).windows.values(), call.params.get("Filters"), WINDOW_FILTERS)
-    return page(call, windows, "WindowIdentities", window_identity)
+    return page(
+        call,
+        windows,
+        "WindowIdentities",
+        lambda window: _with_next_execution(call, window, window_identity(window)),
+    )
+
+
+@before("ssm", "CreateMaintenanceWindow")
+@before("ssm", "UpdateMaintenanceWindow")
+def refuse_schedules_aws_refuses(call: Call) -> None:
+    """A Schedule, ScheduleTimezone, ScheduleOffset or StartDate/EndDate that Systems
+    Manager would not run (Reference: Cron and rate expressions for Systems Manager) is a
+    ValidationException, as AWS answers it, rather than a window that never runs."""
+    from .schedule import ScheduleError, WindowSchedule
+
+    params = call.params
+    current = _backend(call).windows.get(params.get("WindowId")) if "WindowId" in params else None
+
+    def value(member: str) -> Any:
+        if member in params or current is None or params.get("Replace"):
+            return params.get(member)
+        return getattr(current, WINDOW_UPDATABLE[member])
+
+    schedule = value("Schedule")
+    if schedule is None:
+        return  # Replace without a Schedule is refused by _apply_update
+    try:
+        WindowSchedule.of(
+            schedule,
+            timezone=value("ScheduleTimezone"),
+            offset=value("ScheduleOffset"),
+            start_date=value("StartDate"),
+            end_date=value("EndDate"),
+            since=_now(call),
+        )
+    except ScheduleError as err:
+        raise ValidationException(str(err)) from err
+
+
+@after("ssm", "CreateMaintenanceWindow")
+@after("ssm", "DeleteMaintenanceWindow")
+def reschedule(call: Call, status: int, body: bytes) -> None:
+    _schedules_changed(call)
+
+
+def _schedules_changed(call: Call) -> None:
+    from .scheduler import scheduler_of
+
+    scheduler = scheduler_of(call.aws)
+    if scheduler is not None:
+        scheduler.changed()
 
 
 @operation("ssm", "UpdateMaintenanceWindow")
@@ -315,6 +385,7 @@ def update_maintenance_window(call: Call) -> dict[str, Any]:
     if getattr(window, "enabled", None) is None:
         window.enabled = True
     window.modified_date = _now(call)
+    _schedules_changed(call)
     description = window_description(window)
     for member in ("CreatedDate", "ModifiedDate"):
         description.pop(member, None)
