@@ -8,7 +8,6 @@ the protocol). Where AWS documents nothing, the test says what was assumed.
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import time
@@ -17,9 +16,9 @@ from urllib.parse import urlsplit
 import boto3
 import botocore.parsers
 import pytest
-from botocore.awsrequest import HeadersDict
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from wire_support import json_headers, raw, scope
 
 from automation_support import create_runbook, runbook
 from winupdate.local import dispatch
@@ -29,33 +28,6 @@ from winupdate.local.request_shapes import MAX_BODY_BYTES
 ONE_ATTEMPT = Config(
     retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False
 )
-
-
-def _scope(service: str) -> str:
-    return (
-        f"AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, "
-        "SignedHeaders=host, Signature=none"
-    )
-
-
-def json_headers(operation: str, prefix: str = "AmazonSSM") -> dict[str, str]:
-    return {
-        "X-Amz-Target": f"{prefix}.{operation}",
-        "Content-Type": "application/x-amz-json-1.1",
-        "Authorization": _scope("ssm"),
-    }
-
-
-def raw(endpoint, body: bytes, headers: dict[str, str], method: str = "POST", path: str = "/"):
-    """(status, headers, body) of one request sent as given."""
-    parts = urlsplit(endpoint)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, HeadersDict(response.getheaders()), response.read()
-    finally:
-        connection.close()
 
 
 def parsed_error(protocol: str, answer) -> dict[str, str]:
@@ -258,7 +230,7 @@ def test_an_unknown_x_amz_target_is_unknown_operation_exception(endpoint, target
 
 def test_a_json_service_request_without_x_amz_target_is_unknown_operation_exception(endpoint):
     # Was moto's empty 404 page.
-    answer = raw(endpoint, b"garbage", {"Authorization": _scope("ssm")})
+    answer = raw(endpoint, b"garbage", {"Authorization": scope("ssm")})
     error = parsed_error("json", answer)
     assert (answer[0], error["Code"]) == (400, "UnknownOperationException")
     assert "X-Amz-Target" in error["Message"]
@@ -286,7 +258,7 @@ def test_a_query_request_must_name_an_action_its_service_has(
 ):
     # AWS's common errors: InvalidAction, MissingAction (400).
     headers = {
-        "Authorization": _scope(service),
+        "Authorization": scope(service),
         "Content-Type": "application/x-www-form-urlencoded",
     }
     answer = raw(endpoint, body, headers)
