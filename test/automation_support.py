@@ -111,3 +111,15 @@ def service_role(iam: Any, name: str, statements: list[dict[str, Any]] | None = 
     }
     iam.put_role_policy(RoleName=name, PolicyName="permissions", PolicyDocument=json.dumps(policy))
     return arn
+
+
+def window_schedules(endpoint: str, **settings: object) -> dict:
+    """Set how maintenance window schedules drive the embedded AWS (its control)."""
+    request = urllib.request.Request(
+        f"{endpoint}/_winupdate/maintenance-windows/schedules",
+        data=json.dumps(settings).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)

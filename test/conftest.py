@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from automation_support import window_schedules
 from winupdate.local.server import EmbeddedAws
 
 # Modelled seconds per wall second in tests: an hour-long step timeout lasts ~6 s.
@@ -19,6 +20,10 @@ REGION = "us-east-1"
 def embedded_aws() -> Iterator[EmbeddedAws]:
     aws = EmbeddedAws(port=0, speed=TEST_SPEED)
     aws.start()
+    # At 600 modelled seconds a wall second, a weekly window (the module's) comes due within
+    # minutes of a session, on a day that depends on when the suite runs: schedules start
+    # nothing unless a test asks for them (test_window_schedules.py).
+    window_schedules(aws.endpoint, Paused=True)
     yield aws
     aws.stop()
 

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from automation_support import window_schedules
+
 SUPPORT = Path(__file__).with_name("window_schedule_support.py")
 
 
@@ -107,7 +109,15 @@ def test_the_virtual_clock_does_not_jump_to_a_window_nobody_follows(virtual):
     assert virtual["moved_after"] == 0.0
 
 
-def test_rate_fires_repeatedly_on_the_scaled_clock(client):
+@pytest.fixture
+def schedules_on(endpoint):
+    """The session's embedded AWS starts scheduled windows only while a test asks."""
+    window_schedules(endpoint, Paused=False)
+    yield
+    window_schedules(endpoint, Paused=True)
+
+
+def test_rate_fires_repeatedly_on_the_scaled_clock(client, schedules_on):
     # Scaled time (the session's, 600x): rate(5 minutes) is 0.5 s of wall time; the
     # scheduler's runner on the engine wakes for each run without any request.
     ssm = client("ssm")

@@ -2,10 +2,14 @@
 
 automation-action-outputs-inputs.md, "Using JSONPath in runbooks": the operators Automation
 supports are the dot-notated child (``.``), the deep scan (``..``) and the array index
-(``[ ]``). Anything else jsonpath-ng could read (filters ``[?(...)]``, wildcards ``*``,
-slices, unions, quoted names) is refused, so a runbook that works here works there. AWS's
-own runbooks also write selectors without the leading ``$.`` (``SnapshotId``,
-``Snapshots[0].State``), which AWS accepts: so do we.
+(``[ ]``). AWS's own runbooks, which AWS accepted and runs, also use a few forms that page
+does not list, so Automation's engine takes them too: selectors without the leading ``$.``
+(``SnapshotId``, ``Snapshots[0].State``: AWSSupport-ResetLinuxUserPassword), quoted names
+(``.'UpgradedTo2012R2.ImageId'``, ``['SubnetId']``: AWSEC2-CloneInstanceAndUpgradeWindows,
+AWSSupport-ConnectivityTroubleshooter), a filter (``[?(@.OutputKey=='InstanceId')]``:
+AWSSupport-ValidateMWAADependencies) and an index after a dot (``.[0]``: the same). What no
+page and no AWS runbook shows (wildcards ``*``, slices, unions) is refused, so a runbook that
+works here works there.
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ class OutputTypeError(SelectorError):
 
 # A key: anything but the operators' characters and whitespace.
 _NAME = r"[^.\[\]*?()@$'\"\s,:]+"
-_SEGMENT = rf"(?:\.\.?{_NAME}|\[[0-9]+\])"
+_QUOTED = r"'[^']*'"
+# A filter expression: anything but brackets, with one level of parentheses.
+_FILTER = r"\[\?\((?:[^()\[\]]|\([^()]*\))*\)\]"
+_SEGMENT = (
+    rf"(?:\.\.?(?:{_NAME}|{_QUOTED})|\.?\[[0-9]+\]|\[{_QUOTED}\]|{_FILTER})"
+)
 SUPPORTED = re.compile(rf"^(?:\${_SEGMENT}*|{_NAME}{_SEGMENT}*)$")
 
 
@@ -39,8 +48,9 @@ def check_selector(selector: str) -> None:
     """Raise SelectorError unless ``selector`` uses only the operators AWS supports."""
     if not isinstance(selector, str) or not SUPPORTED.fullmatch(selector.strip()):
         raise SelectorError(
-            f"invalid JSONPath selector {selector!r}: Automation supports only the "
-            "dot-notated child (.), the deep scan (..) and the array index ([n])"
+            f"invalid JSONPath selector {selector!r}: Automation supports the dot-notated "
+            "child (.), the deep scan (..), the array index ([n]), quoted names and filters "
+            "([?(...)]), not wildcards, slices or unions"
         )
 
 
