@@ -246,6 +246,35 @@ def test_an_unsigned_post_that_names_nothing_is_refused_not_answered_as_s3(endpo
 
 
 @pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"Action=DescribeRegions&Version=2016-11-15", {}),
+        (b"{}", {"X-Amz-Target": "NoSuchService_20240101.DoThings"}),
+    ],
+    ids=["query-action", "unknown-target"],
+)
+def test_an_unsigned_request_whose_service_cannot_be_told_is_missing_authentication_token(
+    endpoint, body, headers
+):
+    # Without a credential scope an Action or an unknown X-Amz-Target names no service
+    # (the embedded AWS serves them all at one endpoint). An SSM target names its own.
+    answer = raw(endpoint, body, {"Content-Type": "application/x-www-form-urlencoded", **headers})
+    assert answer[0] == 403, answer
+    assert b"MissingAuthenticationToken" in answer[2]
+
+
+def test_an_operation_aws_takes_unsigned_still_reaches_moto(endpoint):
+    # sts AssumeRoleWithWebIdentity is unsigned in AWS; moto routes it by its Action.
+    body = (
+        b"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=s"
+        b"&RoleArn=arn:aws:iam::123456789012:role/none&WebIdentityToken=token"
+    )
+    answer = raw(endpoint, body, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert b"MissingAuthenticationToken" not in answer[2]
+    assert b"AssumeRoleWithWebIdentity" in answer[2]
+
+
+@pytest.mark.parametrize(
     ("service", "body", "protocol", "code"),
     [
         ("ec2", b"Action=DescribeNothing&Version=2016-11-15", "ec2", "InvalidAction"),

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs
 
 import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import UNSIGNED_ACTIONS, UNSIGNED_REQUESTS
 
 from . import request_shapes
 from .errors import AwsError
@@ -253,7 +254,7 @@ class Dispatcher:
         try:
             self.aws.refuse_unidentified(environ)
             if not _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) and not (
-                path.startswith(MOTO_OWN_PATHS)
+                _served_unsigned(environ, path, body)
             ):
                 # Nothing says which service this is for. moto would take it for S3 (a
                 # POST / of anything answered as ListBuckets); AWS refuses it unsigned.
@@ -261,7 +262,8 @@ class Dispatcher:
                     "MissingAuthenticationToken",
                     "Request is missing Authentication Token: the embedded AWS serves every "
                     "service at one endpoint and tells them apart by the signature's "
-                    "credential scope (or X-Amz-Target, or Action); sign the request.",
+                    "credential scope; sign the request (only the operations AWS takes "
+                    "unsigned, such as sts AssumeRoleWithWebIdentity, need no signature).",
                     403,
                 )
         except AwsError as err:
@@ -278,10 +280,7 @@ class Dispatcher:
             prefix, _, name = target.partition(".")
             service = JSON_TARGET_PREFIXES.get(prefix, service)
             if not service:
-                raise request_shapes.UnknownOperationException(
-                    f"X-Amz-Target {target} names no service the embedded AWS serves, and the "
-                    "request carries no credential scope that would."
-                )
+                return None  # unsigned: moto may know it (Cognito's), or it is refused
             # The operation first, as AWS routes on it before it reads the body.
             request_shapes.known_json_operation(service, prefix, name)
             params = request_shapes.json_params(body)
@@ -366,7 +365,8 @@ class Dispatcher:
                 params = {**query, **_control_body(body)}
                 status, payload = 200, handler(self.aws, params)
             except (ValueError, KeyError, TypeError, AwsError) as err:
-                message = err.message if isinstance(err, AwsError) else str(err)
+                # An AWS error keeps its code (a test or the CLI tells them apart by it).
+                message = f"{err.code}: {err.message}" if isinstance(err, AwsError) else str(err)
                 status, payload = 400, {"error": f"{method} /_winupdate/{path}: {message}"}
             except Exception:  # a bug of ours: logged here, not shown as Python's text
                 traceback.print_exc()
@@ -495,6 +495,20 @@ def _control_body(body: bytes) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise ValueError(f"the body must be a JSON object, not {type(params).__name__}")
     return params
+
+
+def _served_unsigned(environ: dict[str, Any], path: str, body: bytes) -> bool:
+    """Whether an unsigned request is one AWS takes unsigned, as moto routes those: its
+    own paths, sts AssumeRoleWith{WebIdentity,SAML}, Cognito's identity operations."""
+    if path.startswith(MOTO_OWN_PATHS):
+        return True
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return target.partition(".")[0] in UNSIGNED_REQUESTS
+    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    action = (form.get("Action") or query.get("Action") or [""])[0]
+    return action in UNSIGNED_ACTIONS
 
 
 def _scope_service(environ: dict[str, Any]) -> str:
