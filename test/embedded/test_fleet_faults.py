@@ -313,7 +313,8 @@ def test_a_reboot_that_completes_is_untouched_by_other_instances_faults(client, 
     control.fleet_fault("command_fails", faulted, count=None)
     result = install_updates(ssm, healthy, Action="Install", AllowReboot="True")
     assert result["Status"] == "Success"
-    assert "The instance restarted" in result["StandardOutputContent"]
+    # The agent ran the script again after the restart (exit 3010): its second search.
+    assert result["StandardOutputContent"].count("Searching for Windows Updates.") == 2
 
 
 # -- throttling --------------------------------------------------------------------------------

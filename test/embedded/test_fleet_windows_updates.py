@@ -42,11 +42,16 @@ def test_install_then_scan_finds_no_updates_at_those_severities(client, endpoint
         ssm, instance_id, Action="Install", AllowReboot="True", SeverityLevels=severities
     )
     assert first["Status"] == "Success"
-    found = int(re.search(r"Found (\d+) available", first["StandardOutputContent"]).group(1))
+    # The script counts what is left after its severity filter (the search finds all).
+    after = "Windows Updates after filtering on Severity."
+    found = int(re.search(rf"There are (\d+) {after}", first["StandardOutputContent"]).group(1))
     assert found >= 1  # every catalogue starts with a Critical security update
     wait_for(lambda: ping_status(ssm, instance_id) == "Online", "Online after the reboot")
     scan = install_updates(ssm, instance_id, Action="Scan", SeverityLevels=severities)
-    assert "Found 0 available Windows Updates." in scan["StandardOutputContent"]
+    left_over = len(updates(endpoint, instance_id)["pending"])
+    assert f"Found {left_over} available Windows Updates." in scan["StandardOutputContent"]
+    if left_over:
+        assert f"There are 0 {after}" in scan["StandardOutputContent"]
     left = updates(endpoint, instance_id)
     assert all(u["severity"] == "Unspecified" for u in left["pending"])
     assert len(left["installed"]) == found
@@ -70,10 +75,21 @@ def test_kb_and_category_filters_select_updates(client, endpoint):
     scan = install_updates(
         ssm, instance_id, Action="Scan", Categories="SecurityUpdates", ExcludeKbs="5034440"
     )
-    assert "Found 2 available Windows Updates." in scan["StandardOutputContent"]
+    # Categories are part of the search (Pre-Search); the KB filters come after it.
+    assert "Filtering on Category. (Pre-Search)" in scan["StandardOutputContent"]
+    assert "Found 3 available Windows Updates." in scan["StandardOutputContent"]
+    assert (
+        "There are 2 Windows Updates after filtering on ExcludeKbs."
+        in scan["StandardOutputContent"]
+    )
     assert "KB5034440" not in scan["StandardOutputContent"]
+    assert "Downloading" not in scan["StandardOutputContent"]  # Scan: -ListOnly
     only = install_updates(ssm, instance_id, Action="Scan", IncludeKbs="KB5034442")
-    assert "Found 1 available Windows Updates." in only["StandardOutputContent"]
+    assert "Found 4 available Windows Updates." in only["StandardOutputContent"]
+    assert (
+        "There are 1 Windows Updates after filtering on IncludeKbs."
+        in only["StandardOutputContent"]
+    )
     assert len(updates(endpoint, instance_id)["installed"]) == 0  # Scan installs nothing
 
 
@@ -92,38 +108,56 @@ def test_reboot_happens_when_needed_and_allowed(client, endpoint):
         assert invocation["Status"] == "InProgress"  # finishes when the instance is back
         wait_command(ssm, command_id)
     result = ssm.get_command_invocation(CommandId=command_id, InstanceId=instance_id)
-    assert result["Status"] == "Success"
-    assert "Rebooting." in result["StandardOutputContent"]
+    assert (result["Status"], result["ResponseCode"]) == ("Success", 0)
+    # Exit 3010: the agent restarts the instance and runs the script again, which finds
+    # nothing more to install; both runs' lines are the output.
+    output = result["StandardOutputContent"]
+    assert "Windows Updates were successfully installed. Rebooting." in output
+    rerun = output.split("Rebooting.\n", 1)[1]
+    assert [LINE.sub("", line) for line in rerun.splitlines()] == [
+        "Searching for Windows Updates.",
+        "Found 0 available Windows Updates.",
+    ]
     assert ping_status(ssm, instance_id) == "Online"
 
 
-def test_reboot_needed_but_not_allowed_is_reported_and_does_not_reboot(client, endpoint):
+def test_reboot_needed_but_not_allowed_does_not_reboot_and_leaves_it_pending(client, endpoint):
     ec2, ssm = client("ec2"), client("ssm")
     instance_id = launch_online(ec2, ssm)
     set_catalogue(endpoint, instance_id, CATALOGUE[:1])
     result = install_updates(ssm, instance_id, AllowReboot="False")
-    assert result["Status"] == "Success"
-    assert "AllowReboot is False" in result["StandardOutputContent"]
+    assert (result["Status"], result["ResponseCode"]) == ("Success", 0)
+    # -NoReboot: the script says nothing about the restart it skips.
+    messages = [LINE.sub("", line) for line in result["StandardOutputContent"].splitlines()]
+    assert messages[-1] == "Installed: Update KB5034439"
     assert "Rebooting" not in result["StandardOutputContent"]
     assert updates(endpoint, instance_id)["reboot_pending"] is True
     assert ping_status(ssm, instance_id) == "Online"
 
 
-def test_command_output_has_the_seed_log_lines(client, endpoint):
+def test_command_output_is_the_scripts_log_lines(client, endpoint):
+    # The seed's log excerpt ("Searching for Windows Updates." then "Found 4 available
+    # Windows Updates.") and the rest of AWS-InstallWindowsUpdates' script (its Logger
+    # calls; AllowReboot True by default: exit 3010, the rerun after the restart).
     ec2, ssm = client("ec2"), client("ssm")
     instance_id = launch_online(ec2, ssm)
-    set_catalogue(endpoint, instance_id, CATALOGUE[2:3])
+    set_catalogue(endpoint, instance_id, [{**CATALOGUE[2], "published": "2024-01-09"}])
     output = install_updates(ssm, instance_id)["StandardOutputContent"]
     lines = output.splitlines()
     assert all(LINE.match(line) for line in lines), output
     messages = [LINE.sub("", line) for line in lines]
-    assert messages[:4] == [
+    assert messages == [
         "Searching for Windows Updates.",
         "Found 1 available Windows Updates.",
-        "KB5034441 | Low | SecurityUpdates | Update KB5034441",
-        "Installing 1 updates.",
+        "Update KB5034441 - Published date: 01/09/2024",
+        "Downloading Windows Updates.",
+        "Successfully Downloaded: Update KB5034441 - Published date: 01/09/2024",
+        "1 Windows Updates will be installed.",
+        "Installed: Update KB5034441",
+        "Windows Updates were successfully installed. Rebooting.",
+        "Searching for Windows Updates.",
+        "Found 0 available Windows Updates.",
     ]
-    assert messages[-1] == "Installed 1 updates."
 
 
 def test_a_failing_update_fails_the_invocation(client, endpoint):
@@ -131,9 +165,14 @@ def test_a_failing_update_fails_the_invocation(client, endpoint):
     instance_id = launch_online(ec2, ssm)
     set_catalogue(endpoint, instance_id, [{**CATALOGUE[2], "fails": True}])
     result = install_updates(ssm, instance_id)
-    assert result["Status"] == "Failed"
-    assert result["ResponseCode"] == 1
-    assert "Failed to install 1 updates: KB5034441." in result["StandardOutputContent"]
+    # The script's "exit -1" after counting its errors; no restart.
+    assert (result["Status"], result["ResponseCode"]) == ("Failed", -1)
+    messages = [LINE.sub("", line) for line in result["StandardOutputContent"].splitlines()]
+    assert messages[-2:] == [
+        "Installation of Update KB5034441 resulted in error: Exception from HRESULT: 0x80240022",
+        "0 download and 1 installation errors occurred.",
+    ]
+    assert "Rebooting" not in result["StandardOutputContent"]
 
 
 def test_command_to_a_stopped_managed_instance_waits_for_its_agent(client):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -223,8 +224,9 @@ def test_each_instance_gets_one_scan_message_with_the_count_and_the_updates(scan
         text = message["Message"]
         assert "Nothing was installed, no AMI was made or deleted" in text
         assert "Updates an Install would apply: 2 (KBs: KB5034439,KB5034441)." in text
-        assert "- KB5034439 | Critical | SecurityUpdates |" in text
-        assert "- KB5034441 | Important | Updates |" in text
+        # One "<title> - Published date: MM/dd/yyyy" line per update (the script's listing).
+        assert re.search(r"^- .*KB5034439.* - Published date: \d\d/\d\d/\d{4}$", text, re.M)
+        assert re.search(r"^- .*KB5034441.* - Published date: \d\d/\d\d/\d{4}$", text, re.M)
         assert "AMI" not in text.split("\n", 1)[1]  # no AMI id: it made none
 
 

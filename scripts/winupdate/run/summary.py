@@ -14,7 +14,12 @@ from .follow import RunSnapshot
 from .progress import duration
 
 FOUND = re.compile(r"Found\s+(\d+)\s+available\s+Windows\s+Updates?", re.IGNORECASE)
-INSTALLED = re.compile(r"Installed\s+(\d+)\s+(?:Windows\s+)?updates?", re.IGNORECASE)
+FILTERED = re.compile(r"There\s+are\s+(\d+)\s+Windows\s+Updates?\s+after\s+filtering", re.I)
+# AWS-InstallWindowsUpdates' "Installed: <title>" per update (its script's Logger).
+INSTALLED = re.compile(r"\|\s*Installed:\s*(.+?)(?:\s*\[Reboot\s+Required\])?\s*$", re.I | re.M)
+# Exit 3010 ends the script's first run with this line; the agent runs it again after
+# the restart, and that run's counts are of what is left.
+REBOOTING = "Windows Updates were successfully installed. Rebooting."
 KB = re.compile(r"KB\d{6,8}", re.IGNORECASE)
 PHASES = ("UpdateBefore", "UpdateAfter")
 # How deep to follow executions started by an instance's steps (the seed: Process →
@@ -116,12 +121,13 @@ def _updates(tree: list[dict[str, Any]]) -> tuple[int | None, int | None]:
                     installed = int(values[0])
             text = "\n".join(outputs.get("Output", []))
             if text:
-                hits = FOUND.findall(text)
+                first_run = text.split(REBOOTING, 1)[0]
+                hits = FILTERED.findall(first_run) or FOUND.findall(first_run)
                 if hits and found is None:
                     found = int(hits[-1])
-                hits = INSTALLED.findall(text)
-                if hits and installed is None:
-                    installed = int(hits[-1])
+                titles = set(INSTALLED.findall(text))
+                if titles and installed is None:
+                    installed = len(titles)
     return found, installed
 
 

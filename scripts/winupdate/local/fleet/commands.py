@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .windows_update import Install, Log, Selection, update_line
+from .windows_update import Install, Log, Selection, update_hash
 
 if TYPE_CHECKING:
     from .instances import Host
@@ -244,6 +244,8 @@ class Runner:
         self.inv = invocation
         self.cmd = invocation.command
         self.deadline = self.cmd.requested + self.cmd.timeout_seconds
+        #: AWS-InstallWindowsUpdates' state.json: what this command installed before a restart.
+        self.installed: set[str] = set()
 
     def start(self) -> None:
         self.fleet.schedule(
@@ -367,20 +369,22 @@ class Runner:
             self.fleet.schedule(at, done)
         self.fleet.schedule(at, self._finish)
 
-    def _install_windows_updates(self, host: Host, when: float) -> None:
+    def _install_windows_updates(self, host: Host, when: float, log: Log | None = None) -> None:
+        """One run of the script (``windows_update``); exit 3010 restarts the instance and
+        runs it again, its output appended, its state file (what it installed) kept."""
         durations = self.fleet.durations
         plugin = self.inv.plugins[0]
-        plugin.begin(when)
+        if log is None:
+            plugin.begin(when)
+            log = Log()
         selection = Selection.from_parameters(self.cmd.parameters)
-        log = Log()
-        log.info(when, "Searching for Windows Updates.")
         catalogue = self.fleet.catalogue(host)
-        plan = Install.plan(selection, catalogue.pending, durations, when)
+        plan = Install.plan(
+            selection, catalogue.pending, durations, when, frozenset(self.installed)
+        )
         found_at = when + plan.search_seconds
-        found = plan.found
-        log.info(found_at, f"Found {len(found)} available Windows Updates.")
-        for update in found:
-            log.info(found_at, update_line(update))
+        selection.search(log, catalogue.pending, when, found_at)
+        plan.download(log, found_at)
 
         def complete(due: float, code: int = 0) -> None:
             if self.inv.terminal:
@@ -392,7 +396,6 @@ class Runner:
         if not plan.installs:
             self.fleet.schedule(found_at, complete)
             return
-        log.info(found_at, f"Installing {len(found)} updates.")
         installed_at = found_at + plan.install_seconds
 
         def installed(due: float) -> None:
@@ -400,44 +403,28 @@ class Runner:
                 return
             instance = host.moto_instance()
             if instance is None or instance.state != "running" or not host.online:
-                log.error(due, "The instance stopped before the installation completed.")
-                complete(due, 1)
+                # The OS went down under the script: nothing more is logged, the agent that
+                # ran it is gone; the invocation fails.
+                complete(due, -1)
                 return
-            failing = [u for u in found if u.fails]
-            done = [u for u in found if not u.fails]
-            catalogue.install(done)
-            log.info(due, f"Installed {len(done)} updates.")
-            if failing:
-                kbs = ", ".join(u.kb for u in failing)
-                log.error(due, f"Failed to install {len(failing)} updates: {kbs}.")
-            if plan.reboots:
-                log.info(due, "A reboot is required to complete the installation. Rebooting.")
-                faults = self.fleet.aws.service("faults")
-                if faults.fleet_fault("reboot_never_completes", host.instance_id):
-                    # The OS goes down and never comes back (EC2 still says running):
-                    # no agent reports the end, so the invocation stays InProgress
-                    # until the command expires (``expire``).
-                    self.fleet.hang(host, due)
-                    self.inv.extra_output = log.text()
-                    return
-                back = self.fleet.reboot(host, due)
-                self.fleet.schedule(
-                    back,
-                    lambda at: (
-                        log.info(at, "The instance restarted; the installation is complete."),
-                        complete(at, 1 if failing else 0),
-                    ),
-                )
+            plan.install(log, found_at)
+            catalogue.install(plan.succeeding)
+            if plan.exit_code != 3010:
+                if plan.needs_reboot:
+                    host.reboot_pending = True
+                complete(due, plan.exit_code)
                 return
-            if plan.needs_reboot:
-                host.reboot_pending = True
-                log.add(
-                    due,
-                    "Warning",
-                    "A reboot is required to complete the installation, but AllowReboot is "
-                    "False: the updates take effect at the next restart.",
-                )
-            complete(due, 1 if failing else 0)
+            self.installed.update(update_hash(u) for u in plan.found)
+            faults = self.fleet.aws.service("faults")
+            if faults.fleet_fault("reboot_never_completes", host.instance_id):
+                # The OS goes down and never comes back (EC2 still says running): no agent
+                # reports the end, so the invocation stays InProgress until the command
+                # expires (``expire``).
+                self.fleet.hang(host, due)
+                self.inv.extra_output = log.text()
+                return
+            back = self.fleet.reboot(host, due)
+            self.fleet.schedule(back, lambda at: self._install_windows_updates(host, at, log))
 
         self.fleet.schedule(installed_at, installed)
 
