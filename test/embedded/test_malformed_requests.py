@@ -381,7 +381,9 @@ def test_a_content_length_longer_than_the_body_times_out(endpoint, embedded_aws)
     finally:
         embedded_aws.request_timeout = 30.0
     assert 0.4 < waited < 10
-    assert (status, json.loads(body)["__type"]) == (408, "RequestTimeout")
+    error = json.loads(body)
+    assert (status, error["__type"]) == (408, "RequestTimeout")
+    assert "Content-Length 100" in error["message"]
 
 
 @pytest.mark.parametrize("length", ["-1", "abc", "1_0"])

@@ -459,10 +459,10 @@ def _read_body(environ: dict[str, Any]) -> bytes:
         else:
             body = stream.read(length) if length else b""
     except OSError as err:  # the socket's timeout (TimeoutError), or a dropped client
+        how = "within the embedded AWS's timeout" if isinstance(err, TimeoutError) else "whole"
         raise AwsError(
             "RequestTimeout",
-            "The request body did not arrive within the embedded AWS's timeout "
-            f"(Content-Length {declared or 'chunked'}): {type(err).__name__}.",
+            f"The request body did not arrive {how} (Content-Length {declared or 'chunked'}).",
             408,
         ) from None
     if not chunked and len(body) < length:  # the client closed its end early
