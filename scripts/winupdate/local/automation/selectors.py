@@ -38,9 +38,7 @@ _NAME = r"[^.\[\]*?()@$'\"\s,:]+"
 _QUOTED = r"'[^']*'"
 # A filter expression: anything but brackets, with one level of parentheses.
 _FILTER = r"\[\?\((?:[^()\[\]]|\([^()]*\))*\)\]"
-_SEGMENT = (
-    rf"(?:\.\.?(?:{_NAME}|{_QUOTED})|\.?\[[0-9]+\]|\[{_QUOTED}\]|{_FILTER})"
-)
+_SEGMENT = rf"(?:\.\.?(?:{_NAME}|{_QUOTED})|\.?\[[0-9]+\]|\[{_QUOTED}\]|{_FILTER})"
 SUPPORTED = re.compile(rf"^(?:\${_SEGMENT}*|{_NAME}{_SEGMENT}*)$")
 
 
