@@ -14,6 +14,7 @@ from typing import Any
 from automation_support import steps_by_name
 from integration.aws_target import Target
 from integration.deployment import Deployment
+from integration.instances import instance_state
 from integration.mailbox import Mailbox
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
@@ -142,3 +143,64 @@ def failures(run: Run) -> list[str]:
                     f"{step.get('FailureMessage', '')}"
                 )
     return found
+
+
+# -- a run cancelled during the update (safety invariant 5) -------------------------------------
+def long_update(count: int = 12) -> list[dict[str, Any]]:
+    """Pending updates that keep AWS-InstallWindowsUpdates busy for a while (the fleet takes
+    45 modelled s per update: about a wall second at the test speed), none needing a restart:
+    long enough to cancel a run during its update."""
+    return [
+        {
+            "kb": f"KB50{n:05d}",
+            "severity": "Critical",
+            "category": "SecurityUpdates",
+            "reboot_required": False,
+        }
+        for n in range(count)
+    ]
+
+
+def updating(ssm: Any, execution_id: str) -> bool:
+    """Whether the per-instance run is in its update (InstallUpdates in progress)."""
+    step = steps_by_name(execution(ssm, execution_id)).get("InstallUpdates", {})
+    return step.get("StepStatus") == "InProgress"
+
+
+def assert_cancelled_and_reported(
+    target: Target, run: dict[str, Any], messages: list[dict[str, Any]], found: str
+) -> dict[str, Any]:
+    """A per-instance run cancelled during its update (automation-actions.md, onCancel):
+    it ends Cancelled after its cancel path, its instance is back in the state it was found
+    in, its before-AMI is there and no after-AMI, and exactly one message about it says it
+    was cancelled, at which step, and which AMIs exist. Returns that message."""
+    ec2 = target.client("ec2")
+    instance = run["Parameters"]["InstanceId"][0]
+    run_id = run["AutomationExecutionId"]
+    steps = steps_by_name(run)
+    assert run["AutomationExecutionStatus"] == "Cancelled", steps
+    assert steps["InstallUpdates"]["StepStatus"] == "Cancelled", steps["InstallUpdates"]
+    assert steps["RestoreStateOnCancel"]["StepStatus"] == "Success", steps
+    assert steps["ReportCancel"]["StepStatus"] == "Success", steps["ReportCancel"]
+    # No step of the update path or the failure path ran after the cancel.
+    for name in ("ParseUpdateResults", "CreateImageAfter", "PublishSuccess", "ReportFailure"):
+        assert steps[name]["StepStatus"] == "Pending", steps[name]
+    images = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": [f"{instance}_*_{run_id}"]}]
+    )["Images"]
+    [before] = images
+    assert before["Name"] == f"{instance}_UpdateBefore_{run_id}"
+    assert before["State"] == "available", before
+    assert instance_state(ec2, instance) == found
+    mine = [m for m in messages if run_id in m["Message"]]
+    assert len(mine) == 1, mine
+    [message] = mine
+    assert message["Subject"] == f"Windows Update cancelled for {instance}"
+    text = message["Message"]
+    assert "was cancelled at step InstallUpdates" in text, text
+    assert "Cancelled step: InstallUpdates\n" in text, text
+    assert f"State restored: {found}\n" in text, text
+    assert f"AMI before: {before['ImageId']} ({before['Name']}, " in text, text
+    assert "AMI after: none\n" in text, text
+    assert f"Automation execution: {run_id}" in text, text
+    return message

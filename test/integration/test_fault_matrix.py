@@ -12,6 +12,11 @@ require_approval = false) for that tag value only and checks, for each fault:
 - exactly one message about the faulted instance's run, naming the failed step and why;
 - the healthy instance succeeded, with both AMIs and one success message.
 
+A cancel (StopAutomationExecution on one instance's run or on the Start run, during the
+update) is a path like any other: the instance is back in the state it was found in, its
+before-AMI is kept, and it gets one message saying it was cancelled, where, and which AMIs
+exist (safety invariant 5).
+
 Every test needs fault injection, so the file is emulator-only.
 """
 
@@ -31,13 +36,16 @@ from integration.fleet_runs import (
     RUN_DEADLINE,
     Run,
     SmallFleet,
+    assert_cancelled_and_reported,
     child_of,
     execution,
     failures,
     finish,
+    long_update,
     start_run,
+    updating,
 )
-from integration.instances import instance_state
+from integration.instances import instance_state, wait_for_state
 from winupdate.local.control_client import ControlClient
 
 SUCCEEDED = {"Success", "CompletedWithSuccess"}
@@ -219,12 +227,29 @@ def test_update_reboot_never_completes(deployed, target, mailbox, control, make_
     assert instance_state(target.client("ec2"), fleet.faulted) == "running"
 
 
-def test_a_cancelled_child_run(deployed, target, mailbox, control, make_fleet):
-    fleet = make_fleet(faulted="running")
+def cancel_during_update(target: Target, control: ControlClient, fleet: SmallFleet) -> None:
+    """Give every instance of the fleet an update long enough to be cancelled during."""
+    for instance in fleet.all:
+        control._request(
+            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
+        )
+
+
+@pytest.mark.parametrize("found", ["running", "stopped"])
+def test_a_child_run_cancelled_during_its_update_restores_and_reports_once(
+    deployed, target, mailbox, control, make_fleet, found
+):
+    # Safety invariant 5: cancel is a path like any other. StopAutomationExecution on one
+    # instance's run, during its update: AWS runs the step's onCancel (automation-actions.md,
+    # "Properties shared by all actions"), the module's cancel path, which puts the instance
+    # back as it was found and sends the one message. (Until this path existed, a cancelled
+    # instance got no message at all; the run's summary was the only one naming it.)
+    fleet = make_fleet(faulted=found)
+    cancel_during_update(target, control, fleet)
     ssm, ec2 = target.client("ssm"), target.client("ec2")
     start_id = start_run(deployed, target, fleet)
 
-    def updating() -> dict[str, Any] | None:
+    def in_update() -> dict[str, Any] | None:
         child = child_of(ssm, start_id, fleet.faulted)
         if child is None:
             return None
@@ -232,24 +257,60 @@ def test_a_cancelled_child_run(deployed, target, mailbox, control, make_fleet):
         return child if status == "InProgress" else None
 
     child = target.wait_until(
-        updating,
+        in_update,
         RUN_DEADLINE,
         what=lambda: "the faulted instance never reached its update",
         poll=0.01,
     )
     ssm.stop_automation_execution(AutomationExecutionId=child["AutomationExecutionId"])
     run = finish(target, mailbox, start_id)
-    cancelled = run.children[fleet.faulted]
-    # automation-statuses: a cancelled execution runs no further step (no onFailure path).
-    assert cancelled["AutomationExecutionStatus"] == "Cancelled", steps_by_name(cancelled)
-    assert steps_by_name(cancelled)["ReportFailure"]["StepStatus"] == "Pending"
-    assert images(ec2, fleet.faulted)["UpdateBefore"]["State"] == "available"
+    assert_cancelled_and_reported(target, run.children[fleet.faulted], run.messages, found)
     assert_no_update_without_a_before_ami(ec2, ssm, fleet)
-    assert instance_state(ec2, fleet.faulted) == "running"
-    # The one message that names it is the run's summary.
-    assert run.messages_of(fleet.faulted) == []
     assert f"{fleet.faulted} (Cancelled)" in run.summary()["Message"]
     assert_healthy(run, fleet, ec2)
+
+
+def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_instance(
+    deployed, target, mailbox, control, make_fleet
+):
+    # StopAutomationExecution on the Start run: Automation cancels the runs it started
+    # (the rate-controlled parent and its children), each of which takes its cancel path.
+    # The rate control starts one target, then two once it has ended
+    # (running-automations-scale-controls.md), in the order of their ids: the first ends
+    # as usual, the next two (one running, one stopped) are cancelled during their updates.
+    fleet = make_fleet(faulted="running", healthy="running", others=("running",))
+    ssm, ec2 = target.client("ssm"), target.client("ec2")
+    first, *cancelled = sorted(fleet.all)
+    ec2.stop_instances(InstanceIds=[cancelled[1]])
+    wait_for_state(target, [cancelled[1]], "stopped")
+    fleet.states[cancelled[1]] = "stopped"
+    for instance in cancelled:
+        control._request(
+            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
+        )
+    start_id = start_run(deployed, target, fleet)
+
+    def both_updating() -> bool:
+        children = [child_of(ssm, start_id, i) for i in cancelled]
+        return all(c and updating(ssm, c["AutomationExecutionId"]) for c in children)
+
+    target.wait_until(
+        both_updating,
+        RUN_DEADLINE,
+        what=lambda: "the instances were never in their updates at once",
+        poll=0.01,
+    )
+    ssm.stop_automation_execution(AutomationExecutionId=start_id)
+    run = finish(target, mailbox, start_id)
+    assert run.start["AutomationExecutionStatus"] == "Cancelled", failures(run)
+    assert run.rate_control is not None
+    assert run.rate_control["AutomationExecutionStatus"] == "Cancelled"
+    assert_healthy(run, fleet, ec2, first)
+    for instance in cancelled:
+        assert_cancelled_and_reported(
+            target, run.children[instance], run.messages, fleet.states[instance]
+        )
+    assert_no_update_without_a_before_ami(ec2, ssm, fleet)
 
 
 @pytest.fixture
