@@ -113,6 +113,15 @@ def service_role(iam: Any, name: str, statements: list[dict[str, Any]] | None = 
     return arn
 
 
+def script_role(iam: Any) -> str:
+    """An unrestricted service role for a runbook whose scripts call AWS: the
+    aws:executeScript page (automation-action-executeScript.md): "if the scripts you
+    specify for aws:executeScript actions call AWS API operations, an AWS Identity and
+    Access Management (IAM) service role (or assume role) is always required to run the
+    runbook"."""
+    return service_role(iam, "AutomationScripts")
+
+
 def window_schedules(endpoint: str, **settings: object) -> dict:
     """Set how maintenance window schedules drive the embedded AWS (its control)."""
     request = urllib.request.Request(

@@ -104,3 +104,35 @@ def test_throttled_calls_are_retried_within_the_throttling_retry_time_limit(clie
     assert execution["AutomationExecutionStatus"] == "Success"
     assert control.api_calls(execution["AutomationExecutionId"]) == 4
     assert ssm.get_service_setting(SettingId=setting)["ServiceSetting"]["SettingValue"] == "0"
+
+
+def test_an_execute_aws_api_step_stops_at_its_25_second_maximum_whatever_its_timeout(
+    client, endpoint
+):
+    """automation-action-executeAwsApi.md: "Each aws:executeAwsApi action can run up to a
+    maximum duration of 25 seconds". A call throttled every time, retried within a 300 s
+    throttling retry time limit, would keep the step going for minutes; the step times out
+    at 25 s even though its timeoutSeconds allows 600. Assumed where the page is silent:
+    the step ends TimedOut, as a step past its timeoutSeconds does."""
+    ssm = client("ssm")
+    setting = "/ssm/automation/throttling-retry-time-limit"
+    ssm.update_service_setting(SettingId=setting, SettingValue="300")
+    control = ControlClient(endpoint)
+    control.inject_fault(kind="throttle", service="ec2", operation="DescribeAvailabilityZones")
+    try:
+        document = runbook({**DESCRIBE, "timeoutSeconds": 600})
+        execution = wait_done(ssm, start(ssm, create_runbook(ssm, document)))
+    finally:
+        control.clear_faults()
+        ssm.reset_service_setting(SettingId=setting)
+    assert execution["AutomationExecutionStatus"] == "TimedOut"
+    step = steps_by_name(execution)["look"]
+    assert step["StepStatus"] == "TimedOut"
+    assert step["FailureMessage"] == (
+        "Step timed out while step is verifying. Timeout: 25 seconds."
+    )
+    took = (step["ExecutionEndTime"] - step["ExecutionStartTime"]).total_seconds()
+    # Modelled seconds; the scaled clock adds a few to the 25 (milliseconds of wall time).
+    assert 25 <= took < 120, took
+    # Retried with backoff (calls at 0, 1, 3, 7 and 15 s), none after the 25 s.
+    assert 2 <= control.api_calls(execution["AutomationExecutionId"]) <= 5

@@ -7,7 +7,14 @@ wall second in tests) merely starting Python and importing boto3 would exceed a 
 timeoutSeconds, which AWS never does to a script that ends within its timeout.
 """
 
-from automation_support import create_runbook, runbook, start, steps_by_name, wait_done
+from automation_support import (
+    create_runbook,
+    runbook,
+    script_role,
+    start,
+    steps_by_name,
+    wait_done,
+)
 
 SLOW = """
 import time
@@ -38,7 +45,8 @@ def script_step(seconds: float, timeout: int):
 
 def run(client, step):
     ssm = client("ssm")
-    name = create_runbook(ssm, runbook(step))
+    # Its scripts call AWS: the runbook needs an assumeRole (script_role).
+    name = create_runbook(ssm, runbook(step, assumeRole=script_role(client("iam"))))
     return wait_done(ssm, start(ssm, name), wall_timeout=30)
 
 

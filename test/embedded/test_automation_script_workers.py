@@ -5,7 +5,15 @@ code made); each script still gets a fresh namespace, its own execution's enviro
 and its calls are counted against its own execution.
 """
 
-from automation_support import api_calls, create_runbook, runbook, start, steps_by_name, wait_done
+from automation_support import (
+    api_calls,
+    create_runbook,
+    runbook,
+    script_role,
+    start,
+    steps_by_name,
+    wait_done,
+)
 
 COUNTING = """
 import os
@@ -67,8 +75,14 @@ def script_step(script, payload=None):
     }
 
 
-def run(ssm, script, payload=None):
-    name = create_runbook(ssm, runbook(script_step(script, payload)))
+def script_runbook(client, *steps):
+    """A runbook of ``steps`` with an assumeRole (its scripts call AWS: ``script_role``)."""
+    return runbook(*steps, assumeRole=script_role(client("iam")))
+
+
+def run(client, script, payload=None):
+    ssm = client("ssm")
+    name = create_runbook(ssm, script_runbook(client, script_step(script, payload)))
     execution = wait_done(ssm, start(ssm, name), wall_timeout=30)
     assert execution["AutomationExecutionStatus"] == "Success", steps_by_name(execution)
     return execution
@@ -81,8 +95,7 @@ def result(execution):
 
 
 def test_each_execution_counts_the_calls_of_its_own_script(client, endpoint):
-    ssm = client("ssm")
-    first, second = run(ssm, COUNTING), run(ssm, COUNTING)
+    first, second = run(client, COUNTING), run(client, COUNTING)
     for execution in (first, second):
         execution_id = execution["AutomationExecutionId"]
         assert api_calls(endpoint, execution_id) == 3
@@ -91,22 +104,20 @@ def test_each_execution_counts_the_calls_of_its_own_script(client, endpoint):
 
 
 def test_a_script_sees_no_globals_left_by_an_earlier_script(client):
-    ssm = client("ssm")
-    first = result(run(ssm, GLOBALS, {"Run": "first"}))
-    second = result(run(ssm, GLOBALS, {"Run": "second"}))
+    first = result(run(client, GLOBALS, {"Run": "first"}))
+    second = result(run(client, GLOBALS, {"Run": "second"}))
     assert first == {"seen": ["first"], "leftover": None}
     assert second == {"seen": ["second"], "leftover": None}
 
 
 def test_a_subprocess_of_a_script_cannot_garble_the_worker_s_answer(client):
-    ssm = client("ssm")
-    execution = run(ssm, NOISY)
+    execution = run(client, NOISY)
     step = steps_by_name(execution)["script"]
     assert result(execution) == {"done": True}
     assert step["Outputs"]["ExecutionLog"] == ["from the script"]
-    assert result(run(ssm, NOISY)) == {"done": True}  # the worker still answers
+    assert result(run(client, NOISY)) == {"done": True}  # the worker still answers
 
 
 def test_a_script_s_annotations_are_evaluated_as_its_runtime_does(client):
     # python3.11 evaluates annotations when a function is defined (no PEP 563 by default).
-    assert result(run(client("ssm"), ANNOTATED)) == {"annotation": "<class 'dict'>"}
+    assert result(run(client, ANNOTATED)) == {"annotation": "<class 'dict'>"}

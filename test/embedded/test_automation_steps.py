@@ -211,3 +211,33 @@ def test_unsupported_action_fails_its_step_with_a_clear_message(client):
     assert (
         "not supported by the embedded AWS" in steps_by_name(execution)["stack"]["FailureMessage"]
     )
+
+
+def test_an_internal_error_while_a_step_runs_fails_the_step_and_the_run(client, monkeypatch):
+    """A bug of the embedded AWS (an action raising what no action should) must not leave
+    the step InProgress for ever. The docs say nothing of the emulator's own bugs; assumed:
+    the step ends Failed with FailureType Internal (one of FailureDetails' types: Action,
+    Permission, Throttling, Verification, Internal), the run ends Failed with the same
+    message whatever the step's onFailure, later steps stay Pending, and other runs go on."""
+    from winupdate.local.automation.registry import implementation
+
+    def broken(self, inputs):
+        yield 1.0  # the step has begun
+        raise RuntimeError("injected bug")
+
+    monkeypatch.setattr(implementation("aws:sleep"), "run", broken)
+    ssm = client("ssm")
+    document = runbook(sleep("broken", onFailure="Continue"), failing("after"))
+    execution = wait_done(ssm, start(ssm, create_runbook(ssm, document)))
+    message = "Internal error of the embedded AWS: RuntimeError: injected bug"
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    assert execution["FailureMessage"] == message
+    steps = steps_by_name(execution)
+    assert steps["broken"]["StepStatus"] == "Failed"
+    assert steps["broken"]["FailureMessage"] == message
+    assert steps["broken"]["FailureDetails"]["FailureType"] == "Internal"
+    assert "ExecutionEndTime" in steps["broken"]
+    assert steps["after"]["StepStatus"] == "Pending"
+    monkeypatch.undo()
+    later = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(sleep("fine")))))
+    assert later["AutomationExecutionStatus"] == "Success"

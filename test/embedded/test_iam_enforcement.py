@@ -261,6 +261,95 @@ def test_a_scripts_boto3_call_is_refused_as_the_roles(ssm, iam):
     assert "UnauthorizedOperation" in message and "ec2:DescribeInstances" in message
 
 
+NO_CREDENTIALS = """
+import os
+
+import boto3
+from botocore.exceptions import NoCredentialsError
+
+
+def handler(events, context):
+    found = {}
+    for how, make in (("default", boto3.client), ("own", lambda s: boto3.Session().client(s))):
+        try:
+            found[how] = make("sts").get_caller_identity()["Arn"]
+        except NoCredentialsError as err:
+            found[how] = str(err)
+    found["environment"] = sorted(k for k in os.environ if k.startswith("AWS_") and "KEY" in k)
+    return found
+"""
+
+
+def test_a_script_of_a_runbook_without_assume_role_has_no_credentials(client, ssm):
+    """automation-action-executeScript.md: "if the scripts you specify for aws:executeScript
+    actions call AWS API operations, an AWS Identity and Access Management (IAM) service
+    role (or assume role) is always required to run the runbook". Assumed where the page
+    is silent: without one the script gets no credentials at all (its boto3 fails as boto3
+    fails without them), not those of whoever started the run, even the account's root,
+    while the runbook's other steps still call as the caller."""
+    whoami = {
+        "name": "whoami",
+        "action": "aws:executeAwsApi",
+        "inputs": {"Service": "sts", "Api": "GetCallerIdentity"},
+        "outputs": [{"Name": "Arn", "Selector": "$.Arn", "Type": "String"}],
+    }
+    script = {
+        "name": "script",
+        "action": "aws:executeScript",
+        "inputs": {"Runtime": "python3.11", "Handler": "handler", "Script": NO_CREDENTIALS},
+        "outputs": [{"Name": "Found", "Selector": "$.Payload", "Type": "StringMap"}],
+    }
+    execution = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(whoami, script))))
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    steps = steps_by_name(execution)
+    assert steps["whoami"]["Outputs"]["Arn"] == [client("sts").get_caller_identity()["Arn"]]
+    found = json.loads(steps["script"]["Outputs"]["Found"][0])
+    assert found == {
+        "default": "Unable to locate credentials",
+        "own": "Unable to locate credentials",
+        "environment": [],
+    }
+
+
+def test_a_script_s_unhandled_missing_credentials_fail_its_step(ssm):
+    script = script_step("boto3.client('ec2').describe_instances()")
+    execution = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(script))))
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    message = steps_by_name(execution)["script"]["FailureMessage"]
+    assert message.startswith(
+        "Step fails when it is executing the script. NoCredentialsError: Unable to locate "
+        "credentials."
+    )
+
+
+def test_a_script_without_a_role_that_calls_nothing_runs(ssm):
+    # The page asks for a role only when the script calls AWS API operations (or logs to
+    # CloudWatch Logs).
+    script = script_step("return {'sum': str(1 + 1)}")
+    script["outputs"] = [{"Name": "Sum", "Selector": "$.Payload.sum", "Type": "String"}]
+    execution = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(script))))
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    assert steps_by_name(execution)["script"]["Outputs"]["Sum"] == ["2"]
+
+
+def test_a_script_with_a_role_after_one_without_calls_as_its_role(ssm, iam):
+    # The workers are warm: one that ran a script without credentials gives the next
+    # script its role's session again.
+    role_name = _name("AfterNone")
+    role = service_role(iam, role_name, [allow("sts:GetCallerIdentity")])
+    body = "return {'Arn': boto3.client('sts').get_caller_identity()['Arn']}"
+    without = wait_done(ssm, start(ssm, create_runbook(ssm, runbook(script_step(body)))))
+    assert "Unable to locate credentials" in steps_by_name(without)["script"]["FailureMessage"]
+    script = script_step(body)
+    script["outputs"] = [{"Name": "Arn", "Selector": "$.Payload.Arn", "Type": "String"}]
+    execution = run_as(ssm, role, role_runbook(script))
+    assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
+    session = (
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{execution['AutomationExecutionId']}"
+    )
+    assert steps_by_name(execution)["script"]["Outputs"]["Arn"] == [session]
+
+
 @pytest.mark.parametrize(
     ("role", "why"),
     [

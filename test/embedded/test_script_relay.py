@@ -15,13 +15,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from test_automation_script_workers import result, run, script_step
+from test_automation_script_workers import result, run, script_runbook, script_step
 
-from automation_support import api_calls, create_runbook, runbook, start, steps_by_name, wait_done
+from automation_support import api_calls, create_runbook, start, steps_by_name, wait_done
 from winupdate.local.control_client import ControlClient
 from winupdate.local.server import EmbeddedAws
 
-SCRIPT_KEY = "Credential=ASIASCRIPT"
+# A script signs with its execution's role session (ASIA...); the test's own calls are
+# signed with another key.
+SCRIPT_KEY = "Credential=ASIA"
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def handler(events, context):
 
 
 def test_a_script_s_calls_are_answered_without_http_and_as_http_would_answer(client, over_http):
-    answers = result(run(client("ssm"), SAME_ANSWERS, {"Name": parameter_name()}))
+    answers = result(run(client, SAME_ANSWERS, {"Name": parameter_name()}))
     assert answers["relayed"] == answers["direct"]
     assert answers["relayed"]["Parameter"]["Value"] == "relayed"
     assert over_http() == 1  # only the script's own session's call
@@ -91,7 +93,7 @@ def handler(events, context):
 
 
 def test_a_relayed_answer_s_headers_are_read_whatever_their_case(client):
-    assert result(run(client("ssm"), REQUEST_ID))["request_id"]
+    assert result(run(client, REQUEST_ID))["request_id"]
 
 
 LEFT_BEHIND = """
@@ -131,14 +133,13 @@ def handler(events, context):
 def test_a_call_from_a_thread_a_script_left_behind_corrupts_nothing(client):
     # The thread's call is refused between the script's answer and the next request (see
     # test_script_worker_relay), or made during the next script, in order with its calls.
-    ssm = client("ssm")
-    run(ssm, LEFT_BEHIND)
+    run(client, LEFT_BEHIND)
     time.sleep(0.5)
     deadline = time.monotonic() + 10
-    while not (calls := result(run(ssm, LATE_CALLS))["calls"]):
+    while not (calls := result(run(client, LATE_CALLS))["calls"]):
         assert time.monotonic() < deadline, "the late call never ended"
     assert calls in (["answered"], ["ConnectionClosedError"])
-    again = result(run(ssm, SAME_ANSWERS, {"Name": parameter_name()}))
+    again = result(run(client, SAME_ANSWERS, {"Name": parameter_name()}))
     assert again["relayed"]["Parameter"]["Value"] == "relayed"
 
 
@@ -155,7 +156,7 @@ def handler(events, context):
 
 
 def test_relayed_calls_are_counted_against_the_script_s_execution(client, endpoint, over_http):
-    execution = run(client("ssm"), COUNTED)
+    execution = run(client, COUNTED)
     assert api_calls(endpoint, execution["AutomationExecutionId"]) == 3
     assert over_http() == 1
 
@@ -175,7 +176,7 @@ def handler(events, context):
 
 def test_a_client_with_another_endpoint_is_not_relayed(client, over_http):
     # localhost is the embedded AWS too, but not the endpoint the worker relays for.
-    assert result(run(client("ssm"), OTHER_ENDPOINT))["account"]
+    assert result(run(client, OTHER_ENDPOINT))["account"]
     assert over_http() == 1
 
 
@@ -209,7 +210,7 @@ def handler(events, context):
 
 def test_threads_of_a_script_calling_at_once_each_get_their_own_answers(client, over_http):
     names = [parameter_name() for _ in range(3)]
-    seen = result(run(client("ssm"), THREADS, {"Names": names}))
+    seen = result(run(client, THREADS, {"Names": names}))
     assert seen == {name: [name] * 20 for name in names}
     assert over_http() == 0
 
@@ -232,14 +233,14 @@ def handler(events, context):
 def test_a_worker_killed_mid_script_fails_the_step_and_leaves_no_reader_behind(client, capfd):
     ssm = client("ssm")
     name = parameter_name()
-    document = create_runbook(ssm, runbook(script_step(KILLED, {"Name": name})))
+    document = create_runbook(ssm, script_runbook(client, script_step(KILLED, {"Name": name})))
     execution = wait_done(ssm, start(ssm, document), wall_timeout=30)
     assert execution["AutomationExecutionStatus"] == "Failed"
     assert "the script process exited (-9)" in steps_by_name(execution)["script"]["FailureMessage"]
     pid = ssm.get_parameter(Name=name)["Parameter"]["Value"]
     assert not [t for t in threading.enumerate() if t.name == f"script-worker-{pid}"]
     assert "Traceback" not in capfd.readouterr().err
-    assert result(run(ssm, COUNTED)) == {}  # the pool still runs scripts
+    assert result(run(client, COUNTED)) == {}  # the pool still runs scripts
 
 
 FAULTED = """
@@ -262,5 +263,5 @@ def handler(events, context):
 
 def test_a_fault_injected_on_an_api_reaches_a_relayed_call(client, control, over_http):
     control.throttle("ssm", "DescribeParameters", times=1)
-    assert result(run(client("ssm"), FAULTED)) == {"first": "ThrottlingException"}
+    assert result(run(client, FAULTED)) == {"first": "ThrottlingException"}
     assert over_http() == 0

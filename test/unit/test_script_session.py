@@ -7,8 +7,11 @@ a script's calls against its execution by that key).
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from botocore.config import Config
+from botocore.exceptions import NoCredentialsError
 
 from winupdate.local.automation.script_workers import ScriptSession
 
@@ -113,3 +116,27 @@ def test_a_handler_registered_on_the_session_reaches_clients_made_after_it(worke
     ssm = session.client("ssm", endpoint_url=ENDPOINT)
     signed_key(ssm)
     assert seen == ["called"]
+
+
+def test_an_invocation_without_a_key_signs_nothing_and_the_next_one_signs_again(
+    worker_session, monkeypatch
+):
+    # A runbook without an assumeRole (automation-action-executeScript.md: a script that
+    # calls AWS needs one): boto3 finds no credentials where it looks. The worker's
+    # environment is as ScriptWorkers starts it: nothing to find.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    signed = worker_session.for_execution("ASIASCRIPTONE", "us-east-1")
+    kept = signed.client("ssm", endpoint_url=ENDPOINT)
+    anonymous = worker_session.for_execution(None, "us-east-1")
+    assert anonymous.get_credentials() is None
+    ssm = anonymous.client("ssm", endpoint_url=ENDPOINT)
+    assert ssm is not kept
+    with pytest.raises(NoCredentialsError):
+        ssm.describe_parameters()
+    again = worker_session.for_execution("ASIASCRIPTTWO", "us-east-1")
+    assert again.client("ssm", endpoint_url=ENDPOINT) is kept
+    assert signed_key(kept) == "ASIASCRIPTTWO"

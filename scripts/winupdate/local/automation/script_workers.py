@@ -47,7 +47,27 @@ from botocore.exceptions import ConnectionClosedError
 
 # A cached client is handed out again only while these are what they were when it was made;
 # region and credentials are per invocation and handled apart.
-_PER_INVOCATION = frozenset({"AWS_ACCESS_KEY_ID", "AWS_REGION", "AWS_DEFAULT_REGION"})
+_PER_INVOCATION = frozenset(
+    {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"}
+)
+# Where boto3 looks for credentials in the environment: a script of a runbook without an
+# assumeRole finds none of them (an invocation with a role gets its key and secret only).
+_CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+)
 # Arguments that make a client unlike any other: such a client is made afresh, as boto3 does.
 _UNSHARED = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_account_id")
 # Services the runbooks call: a new worker builds their clients before its first script.
@@ -217,7 +237,11 @@ class ScriptSession(boto3.session.Session):
     EC2), more than the rest of a short script. The clients sign with one ``Credentials``
     object that ``for_execution`` points at the running execution's key, so a kept
     client's calls are still counted against the execution that makes them. A client made
-    with a ``config`` or credentials of its own is made afresh, as boto3 does.
+    with a ``config`` or credentials of its own is made afresh, as boto3 does. An
+    invocation without a key (its runbook has no assumeRole) has no credentials: boto3
+    looks for them where it always does and finds none (the worker's environment holds
+    none, its credential and config files are empty, the instance metadata service is off),
+    so a call fails with NoCredentialsError; its clients are made afresh and not kept.
 
     ``relay``, a ``before-send`` handler, sees every request of every client the session
     makes (see the module's docstring).
@@ -235,13 +259,20 @@ class ScriptSession(boto3.session.Session):
         shared.set_credentials("ASIASCRIPTWORKER", secret_key)
         super().__init__(botocore_session=shared)
         self._credentials = shared.get_credentials()
+        self._signs = True
         self._clients = _Clients()
         _on_change(shared.get_component("event_emitter"), self._clients.session_changed)
 
-    def for_execution(self, access_key: str, region: str) -> ScriptSession:
+    def for_execution(self, access_key: str | None, region: str) -> ScriptSession:
         """The default session of one invocation (a copy: attributes a script sets on it
-        do not reach the next script)."""
-        self._credentials.access_key = access_key
+        do not reach the next script); ``access_key`` None: one without credentials."""
+        self._signs = bool(access_key)
+        if access_key:
+            self._credentials.access_key = access_key
+            self._session._credentials = self._credentials
+        else:
+            # botocore looks again (its credential chain) when a client is made.
+            self._session._credentials = None
         self._session.set_config_variable("region", region)
         return copy.copy(self)
 
@@ -249,7 +280,11 @@ class ScriptSession(boto3.session.Session):
         call = _CLIENT_SIGNATURE.bind(self, *args, **kwargs)
         call.apply_defaults()
         options = {k: v for k, v in call.arguments.items() if k != "self"}
-        if options.get("config") is not None or any(options.get(k) for k in _UNSHARED):
+        if (
+            not self._signs
+            or options.get("config") is not None
+            or any(options.get(k) for k in _UNSHARED)
+        ):
             return super().client(*args, **kwargs)
         options["region_name"] = options["region_name"] or self.region_name
         key = (*options.items(), _aws_environment(), self._clients.handlers_version)
@@ -277,7 +312,8 @@ def serve() -> None:
     # The endpoint the worker was started with is the embedded AWS's, whatever a script
     # later puts in its environment.
     pipes = _Pipes(requests, answers, os.environ.get("AWS_ENDPOINT_URL"))
-    session = ScriptSession(os.environ["AWS_SECRET_ACCESS_KEY"], relay=pipes.relay)
+    secret_key = os.environ["AWS_SECRET_ACCESS_KEY"]
+    session = ScriptSession(secret_key, relay=pipes.relay)
     region = os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     for service in WARM_SERVICES:
         if select.select([requests], [], [], 0)[0]:
@@ -288,8 +324,15 @@ def serve() -> None:
     while line := pipes.receive():
         request = json.loads(line)
         env = request["env"]
+        # Credentials only with a key (the execution's role session): a script of a runbook
+        # without an assumeRole finds none, not even what an earlier script set.
+        for name in _CREDENTIAL_VARIABLES:
+            os.environ.pop(name, None)
+        access_key = env.get("AWS_ACCESS_KEY_ID")
+        if access_key:
+            os.environ["AWS_SECRET_ACCESS_KEY"] = secret_key
         os.environ.update(env)
-        boto3.DEFAULT_SESSION = session.for_execution(env["AWS_ACCESS_KEY_ID"], env["AWS_REGION"])
+        boto3.DEFAULT_SESSION = session.for_execution(access_key, env["AWS_REGION"])
         log = io.StringIO()
         namespace = {"__name__": "__automation__"}
         try:
@@ -449,9 +492,12 @@ class ScriptWorkers:
         self.size = size
         self._respond = respond
         self._env = {
-            **{
-                k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN")
-            },
+            # No credentials of the parent's (a developer's own keys, profile or SSO): a
+            # script calls with its execution's role session or with nothing.
+            **{k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARIABLES},
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_SECRET_ACCESS_KEY": "embedded",
             # One attempt: a throttled or failed call is the script's to handle, as in AWS.

@@ -94,18 +94,20 @@ class AutomationService:
 
         return float(setting_value(ex.account_id, ex.region, THROTTLING_RETRY))
 
-    def script_access_key(self, ex: Execution) -> str:
-        """The key a script's boto3 signs with: its execution's role session when there is
-        one (the script calls as the role, as on AWS), else a key of its own that calls as
-        the execution's caller. Either way its calls are counted against the execution."""
-        if ex.role_arn and ex.access_key:
-            key = ex.access_key
-        else:
-            key = "ASIASCRIPT" + ex.execution_id.replace("-", "")[:10].upper()
-            self.aws.service("iam").principals.alias(key, ex.access_key)
+    def script_access_key(self, ex: Execution) -> str | None:
+        """The key a script's boto3 signs with: its execution's role session (the script
+        calls as the role), its calls counted against the execution. None without an
+        assumeRole: automation-action-executeScript.md, "if the scripts you specify for
+        aws:executeScript actions call AWS API operations, an AWS Identity and Access
+        Management (IAM) service role (or assume role) is always required to run the
+        runbook". Assumed where the page is silent: without one, the script has no
+        credentials at all (its boto3 fails with NoCredentialsError), rather than the
+        permissions of whoever started the run that the runbook's other steps use."""
+        if not (ex.role_arn and ex.access_key):
+            return None
         with self.lock:
-            self._script_keys[key] = ex.execution_id
-        return key
+            self._script_keys[ex.access_key] = ex.execution_id
+        return ex.access_key
 
     def _assume(
         self, role_arn: str, caller_key: str | None, account_id: str, region: str, execution_id: str
@@ -476,9 +478,25 @@ class AutomationService:
         self.engine.wake(ex.execution_id)
 
     def _crashed(self, execution_id: str, err: BaseException) -> None:
+        """The engine's answer to a runner that raised (a bug of the embedded AWS, not a
+        failure of the runbook): the step it was running, and any other open step, ends
+        Failed with FailureType Internal (one of FailureDetails' types in botocore's model),
+        and the execution ends Failed with the same message whatever the step's onFailure.
+        Nothing stays InProgress for ever."""
         ex = self.executions.get(execution_id)
-        if ex is not None and not ex.is_terminal:
-            self.finish(ex, Status.FAILED, f"Internal error of the embedded AWS: {err}")
+        if ex is None or ex.is_terminal:
+            return
+        message = f"Internal error of the embedded AWS: {type(err).__name__}: {err}"
+        with self.lock:
+            now = self.now()
+            for record in ex.steps:
+                if record.status in (Status.IN_PROGRESS, Status.WAITING):
+                    record.status = Status.FAILED
+                    record.end = now
+                    record.failure_message = message
+                    record.failure_type = "Internal"
+            ex.target_steps.clear()
+        self.finish(ex, Status.FAILED, message)
 
     # -- Parameter Store -------------------------------------------------------
     def _ssm_lookup(self, account_id: str, region: str, access_key: str | None = None):

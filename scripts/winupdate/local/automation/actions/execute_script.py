@@ -2,7 +2,11 @@
 
 The handler runs in a warm worker process (``script_workers``), like Automation's managed
 runtime, with boto3 pointed at the embedded AWS through AWS_ENDPOINT_URL. Its return
-value is the step's Payload; Selectors read ``$.Payload...``.
+value is the step's Payload; Selectors read ``$.Payload...``. Its boto3 signs with the
+execution's role session; a runbook without an assumeRole gives it no credentials ("if the
+scripts you specify for aws:executeScript actions call AWS API operations, an AWS Identity
+and Access Management (IAM) service role (or assume role) is always required to run the
+runbook", the page's third paragraph).
 """
 
 from __future__ import annotations
@@ -109,17 +113,22 @@ class ExecuteScript(Action):
         clock = self.ctx.clock
         while (worker := workers.acquire()) is None:
             yield CHECK_SECONDS
+        env = {
+            "AWS_REGION": ex.region,
+            "AWS_DEFAULT_REGION": ex.region,
+            "AUTOMATION_EXECUTION_ID": ex.execution_id,
+        }
+        # The execution's role session, by which the script's calls are also counted
+        # against it; a runbook without an assumeRole gives its scripts no credentials
+        # (the page: a role "is always required" for scripts that call AWS API operations).
+        access_key = self.ctx.service.script_access_key(ex)
+        if access_key:
+            env["AWS_ACCESS_KEY_ID"] = access_key
         request = {
             "script": str(inputs["Script"]),
             "handler": str(inputs["Handler"]),
             "payload": payload,
-            "env": {
-                "AWS_REGION": ex.region,
-                "AWS_DEFAULT_REGION": ex.region,
-                "AUTOMATION_EXECUTION_ID": ex.execution_id,
-                # The script's own calls are counted against its execution by this key.
-                "AWS_ACCESS_KEY_ID": self.ctx.service.script_access_key(ex),
-            },
+            "env": env,
         }
         timeout = min(self.ctx.record.step.timeout_seconds or MAX_SECONDS, MAX_SECONDS)
         started = clock.wall()
