@@ -40,9 +40,12 @@ def run(ssm, *steps, **extra):
     return wait_done(ssm, start(ssm, create_runbook(ssm, runbook(*steps, **extra))))
 
 
+# A filter is not on the page either, but AWS's own runbooks use one
+# (AWSSupport-ValidateMWAADependencies: "$.Stacks[0].Outputs[?(@.OutputKey=='InstanceId')]
+# .OutputValue") and AWS runs them: test_forms_aws_own_runbooks_use_work.
 @pytest.mark.parametrize(
     "selector",
-    ["$.Payload.Items[*].Id", "$.Payload.Items[?(@.N > 1)].Id", "$.Payload.Items[0:1]", "$..*"],
+    ["$.Payload.Items[*].Id", "$.Payload.Items[0:1]", "$..*", "$.Payload['Items','Count']"],
 )
 def test_selectors_beyond_the_supported_operators_fail_the_step(client, selector):
     ssm = client("ssm")
@@ -68,6 +71,26 @@ def test_supported_selectors_work_with_and_without_the_leading_dollar(client):
     got = steps_by_name(execution)["script"]["Outputs"]
     assert got["First"] == ["a"] and got["Second"] == ["b"]
     assert got["Ids"] == ["a", "b"] and got["Count"] == ["2"]
+
+
+def test_forms_aws_own_runbooks_use_work(client):
+    """Quoted names, ['x'], a [?(...)] filter and .[n]: AWSEC2-CloneInstanceAndUpgradeWindows,
+    AWSSupport-ConnectivityTroubleshooter and AWSSupport-ValidateMWAADependencies select with
+    them, and AWS accepts and runs those runbooks."""
+    ssm = client("ssm")
+    outputs = [
+        {"Name": "Filtered", "Selector": "$.Payload.Items[?(@.Id=='b')].Id", "Type": "String"},
+        {"Name": "Bracketed", "Selector": "$.Payload.Items[0]['Id']", "Type": "String"},
+        {"Name": "DotIndex", "Selector": "$.Payload.Items.[1].Id", "Type": "String"},
+    ]
+    execution = run(ssm, script(outputs=outputs))
+    assert execution["AutomationExecutionStatus"] == "Success", execution
+    got = steps_by_name(execution)["script"]["Outputs"]
+    assert {k: got[k] for k in ("Filtered", "Bracketed", "DotIndex")} == {
+        "Filtered": ["b"],
+        "Bracketed": ["a"],
+        "DotIndex": ["b"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,8 @@ def test_the_start_runbook_forwards_every_filter_and_process_passes_each_to_the_
 
 def test_the_start_runbook_checks_the_kbs_first_before_any_approval():
     steps = runbook("AutomationStart")["mainSteps"]
-    assert steps[0]["name"] == "CheckFilters" and steps[0]["nextStep"] == "CheckApproval"
+    # Then DecideApproval: whether to ask, and whom, before anything changes.
+    assert steps[0]["name"] == "CheckFilters" and steps[0]["nextStep"] == "DecideApproval"
     assert steps[0]["onFailure"] == "step:ReportFailure"
     namespace: dict = {}
     exec(steps[0]["inputs"]["Script"], namespace)  # the script the runbook runs
