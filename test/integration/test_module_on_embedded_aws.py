@@ -434,11 +434,20 @@ def test_one_success_message_per_instance_with_the_update_counts_and_both_amis(
         images = {i["Name"].split("_")[1]: i["ImageId"] for i in images_of(ec2, instance)}
         assert f"AMI before: {images['UpdateBefore']}" in message["Message"]
         assert f"AMI after: {images['UpdateAfter']}" in message["Message"]
-        # The counts are the command's own: its output says so.
+        # The counts are the command's own: AWS-InstallWindowsUpdates lists each update it
+        # will apply (after its filters) as "<title> - Published date: MM/dd/yyyy", and
+        # prints "Installed: <title>" for each one it installed.
         invocation = ssm.get_command_invocation(
             CommandId=outputs["InstallUpdates.CommandId"][0], InstanceId=instance
         )
-        assert f"Found {found} available Windows Updates." in invocation["StandardOutputContent"]
+        output = invocation["StandardOutputContent"]
+        listed = set(
+            re.findall(r"\| Info \| (?!Successfully Downloaded: )(.+) - Published date:", output)
+        )
+        done = set(
+            re.findall(r"\| Info \| Installed: (.+?)(?: \[Reboot Required\])?$", output, re.M)
+        )
+        assert len(listed) == int(found) and len(done) == int(installed), output
 
 
 def test_start_publishes_exactly_one_summary(approved_run):
