@@ -154,7 +154,7 @@ run "no_update_before_the_before_image" {
   assert {
     condition = alltrue([
       for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps :
-      startswith(try(step.onFailure, "step:"), "step:") || step.name == "ReportFailure" || step.name == "PublishSuccess"
+      startswith(try(step.onFailure, "step:"), "step:") || contains(["ReportFailure", "PublishSuccess", "PublishScanResult", "ReportCancel"], step.name)
     ])
     error_message = "Every failing step of the Process runbook must lead to the failure path."
   }
