@@ -6,7 +6,6 @@ failure, approval, Ctrl-C and the progress display.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 
@@ -19,6 +18,7 @@ from cli_run_support import (
     start_runbook,
     unique,
 )
+from module_support import deploy_module_runbooks
 from seed_support import seed_account, windows_image
 
 from automation_support import create_runbook, service_role
@@ -151,42 +151,11 @@ def test_a_failed_instance_gives_its_step_and_reason_and_exit_1(client, endpoint
 
 def test_run_with_the_modules_documents(client, endpoint):
     """The module's own runbooks, rendered as Terraform would deploy them (prefix MOD-)."""
-    from pathlib import Path
-
-    from winupdate.documents.render import RenderError, render, template_variables
-
-    root = Path(__file__).parents[2]
-    ssm, ec2 = client("ssm"), client("ec2")
-    try:
-        variables = template_variables(root)
-        variables["document_names"] = {k: f"MOD-{k}" for k in variables["document_names"]}
-        texts = {
-            base: render(
-                (root / "documents" / f"{base}.yaml").read_text(encoding="utf-8"), variables, base
-            )
-            for base in variables["document_names"]
-        }
-    except RenderError as err:
-        pytest.skip(f"the module's documents do not render right now: {err}")
+    ec2 = client("ec2")
+    variables = deploy_module_runbooks(client, "MOD-", "WinUpdate", "AutomationModCliRuns")
     # The role the documents assume, as the module deploys it (its own policy is proven by
     # the integration suite; here the CLI is under test).
     service_role(client("iam"), variables["role_arn"].rsplit("/", 1)[-1])
-    # The module's parameters, under the names it gives them.
-    topic = client("sns").create_topic(Name="AutomationModCliRuns")["TopicArn"]
-    caller = client("sts").get_caller_identity()["Arn"]
-    for key, value in (
-        ("EC2UpdateTag", "WinUpdate"),
-        ("NotificationArn", topic),
-        ("Approvers", caller),
-    ):
-        ssm.put_parameter(
-            Name=variables["parameter_names"][key], Value=value, Type="String", Overwrite=True
-        )
-    for base, text in texts.items():
-        with contextlib.suppress(ssm.exceptions.DocumentAlreadyExists):
-            ssm.create_document(
-                Name=f"MOD-{base}", Content=text, DocumentType="Automation", DocumentFormat="YAML"
-            )
     tag = unique("ModCli")
     instance = ec2.run_instances(
         ImageId=windows_image(ec2),

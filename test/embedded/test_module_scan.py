@@ -12,7 +12,6 @@ the instance down for the snapshot (EC2 CreateImage): a scan must make no image 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from cli_run_support import aws_env, cli, unique
 from fleet_support import set_catalogue
+from module_support import deploy_module_runbooks
 from seed_support import instance_state, wait_for_agents, wait_for_state, windows_image
 
 from automation_support import messages, service_role, steps_by_name, wait_done
@@ -66,34 +66,10 @@ def scanned(client, endpoint):
     Install with AmiRetentionCount=1 of each (its AMIs are what a scan must not delete), then
     two scans of both with the same retention through `winupdate run`: --json, then the
     table."""
-    from winupdate.documents.render import RenderError, render, template_variables
-
-    ssm, ec2, sns = client("ssm"), client("ec2"), client("sns")
-    try:
-        variables = template_variables(ROOT)
-        variables["document_names"] = {k: f"{PREFIX}{k}" for k in variables["document_names"]}
-        texts = {
-            base: render(
-                (ROOT / "documents" / f"{base}.yaml").read_text(encoding="utf-8"), variables, base
-            )
-            for base in variables["document_names"]
-        }
-    except RenderError as err:
-        pytest.skip(f"the module's documents do not render right now: {err}")
-    for base, text in texts.items():
-        with contextlib.suppress(ssm.exceptions.DocumentAlreadyExists):
-            ssm.create_document(
-                Name=f"{PREFIX}{base}",
-                Content=text,
-                DocumentType="Automation",
-                DocumentFormat="YAML",
-            )
+    ssm, ec2 = client("ssm"), client("ec2")
     tag = unique("Scan")
-    topic = sns.create_topic(Name="AutomationScan")["TopicArn"]
-    caller = client("sts").get_caller_identity()["Arn"]
-    names = variables["parameter_names"]
-    for key, value in (("EC2UpdateTag", tag), ("NotificationArn", topic), ("Approvers", caller)):
-        ssm.put_parameter(Name=names[key], Value=value, Type="String", Overwrite=True)
+    variables = deploy_module_runbooks(client, PREFIX, tag, "AutomationScan")
+    topic = variables["topic"]
     role = service_role(client("iam"), "ScanAutomation")
     running, stopped = (
         ec2.run_instances(

@@ -11,13 +11,13 @@ and the Start runbook's first step refuses a KB that is both included and exclud
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 from cli_run_support import aws_env, cli, unique
+from module_support import deploy_module_runbooks
 from seed_support import wait_for_agents, wait_for_state, windows_image
 
 from automation_support import messages, service_role, steps_by_name, wait_done
@@ -31,36 +31,13 @@ def module_account(client):
     """The module's four runbooks (prefix FLT-), deployed with require_approval = false,
     their Parameter Store entries and topic, one tagged running Windows instance, and a role
     the runs may assume."""
-    from winupdate.documents.render import RenderError, render, template_variables
-
-    ssm, ec2, sns = client("ssm"), client("ec2"), client("sns")
-    try:
-        variables = template_variables(ROOT)
-        variables["document_names"] = {k: f"{PREFIX}{k}" for k in variables["document_names"]}
-        # Whether a run asks is a deployment fact (no run-time parameter): these runs do not.
-        variables["defaults"]["RequireApproval"] = False
-        texts = {
-            base: render(
-                (ROOT / "documents" / f"{base}.yaml").read_text(encoding="utf-8"), variables, base
-            )
-            for base in variables["document_names"]
-        }
-    except RenderError as err:
-        pytest.skip(f"the module's documents do not render right now: {err}")
-    for base, text in texts.items():
-        with contextlib.suppress(ssm.exceptions.DocumentAlreadyExists):
-            ssm.create_document(
-                Name=f"{PREFIX}{base}",
-                Content=text,
-                DocumentType="Automation",
-                DocumentFormat="YAML",
-            )
+    ssm, ec2 = client("ssm"), client("ec2")
     tag = unique("Filters")
-    topic = sns.create_topic(Name="AutomationFilters")["TopicArn"]
-    approver = client("sts").get_caller_identity()["Arn"]
-    names = variables["parameter_names"]
-    for key, value in (("EC2UpdateTag", tag), ("NotificationArn", topic), ("Approvers", approver)):
-        ssm.put_parameter(Name=names[key], Value=value, Type="String", Overwrite=True)
+    # Whether a run asks is a deployment fact (no run-time parameter): these runs do not.
+    variables = deploy_module_runbooks(
+        client, PREFIX, tag, "AutomationFilters", RequireApproval=False
+    )
+    topic = variables["topic"]
     instance = ec2.run_instances(
         ImageId=windows_image(ec2),
         MinCount=1,
