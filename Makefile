@@ -7,7 +7,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: test demo lint unit validate terraform-test bench local clean
 
-test: lint validate unit terraform-test
+# The checks run two at a time (the machines have two cores; pytest and Terraform's own
+# tests each keep one busy), each one's output printed whole when it ends.
+test: $(STAMP)
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint validate unit terraform-test
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
