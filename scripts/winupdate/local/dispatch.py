@@ -175,7 +175,8 @@ def registered_operations() -> set[tuple[str, str]]:
     return set(_OPERATIONS)
 
 
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
+# An Authorization header's credential scope: (access key, region, service).
+CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 
 
 class Dispatcher:
@@ -253,7 +254,7 @@ class Dispatcher:
                     self.aws.identities_changed()
         try:
             self.aws.refuse_unidentified(environ)
-            if not _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) and not (
+            if not CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "")) and not (
                 _served_unsigned(environ, path, body)
             ):
                 # Nothing says which service this is for. moto would take it for S3 (a
@@ -272,7 +273,7 @@ class Dispatcher:
 
     def _identify(self, environ: dict[str, Any], body: bytes) -> Call | None:
         auth = environ.get("HTTP_AUTHORIZATION", "")
-        match = _CREDENTIAL.search(auth)
+        match = CREDENTIAL.search(auth)
         access_key, region, service = match.groups() if match else (None, "us-east-1", None)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         params: dict[str, Any]
@@ -512,7 +513,7 @@ def _served_unsigned(environ: dict[str, Any], path: str, body: bytes) -> bool:
 
 
 def _scope_service(environ: dict[str, Any]) -> str:
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
     return match.group(3) if match else ""
 
 

@@ -11,7 +11,6 @@ default test keys) are not restricted, as the account's root is not.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from ..dispatch import CREDENTIAL
 from ..errors import AwsError
 from . import denials
 from .evaluate import Decision, Request, evaluate
@@ -128,13 +128,13 @@ class Authorizer:
         return None
 
     def refuse_unidentified(self, environ: dict[str, Any]) -> None:
-        match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         if match is None or self.principals.resolve(match.group(1)) is None:
             return
         raise AwsError(
             "AccessDeniedException",
             f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')} "
-            f"({match.group(2)}) is not supported by the embedded AWS's IAM: only requests "
+            f"({match.group(3)}) is not supported by the embedded AWS's IAM: only requests "
             "that name their operation (query and JSON protocols) can be authorized for an "
             "IAM user or role; use the account's root credentials for it.",
             400,
@@ -314,7 +314,6 @@ class Authorizer:
 
 
 _MISSING = object()
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/[^/]+/([^/]+)/")
 _RESOURCE_TAG_KEYS = frozenset({"aws:resourcetag/*", "ec2:resourcetag/*", "ssm:resourcetag/*"})
 
 

@@ -16,15 +16,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-# botocore's service name -> the IAM service prefix, where the two differ. The reference
-# names services by prefix; botocore by endpoint. Only the services a runbook or a test of
-# ours calls are listed; any other service is looked up under its own name.
-IAM_PREFIXES = {
-    "resourcegroupstaggingapi": "tag",
-    "logs": "logs",
-    "events": "events",
-    "scheduler": "scheduler",
-}
+# botocore's service name -> the IAM service prefix, where the two differ (the reference
+# names services by prefix, botocore by endpoint); any other service is its own prefix.
+IAM_PREFIXES = {"resourcegroupstaggingapi": "tag"}
 
 # API operations whose IAM action has another name in the reference (its
 # "Dependent actions" and notes say so): the S3 and CloudWatch Logs calls our runbooks
@@ -107,13 +101,3 @@ def privilege(service: str, operation: str) -> Privilege | None:
 def resource_arn(template: str, values: dict[str, str]) -> str:
     """``template`` with its ``${Name}`` parts filled in; an unknown part becomes ``*``."""
     return re.sub(r"\$\{([^}]+)\}", lambda m: values.get(m.group(1), "*"), template)
-
-
-def applies(privilege_: Privilege, use: ResourceUse | None, key: str) -> bool:
-    """Whether condition key ``key`` (lower-cased) is in the request context for this
-    action and resource, as the reference lists them (global ``aws:`` keys always are)."""
-    keys = privilege_.action_keys | (use.condition_keys if use else frozenset())
-    if key in keys:
-        return True
-    head, sep, _ = key.partition("/")
-    return bool(sep) and f"{head}/*" in keys
