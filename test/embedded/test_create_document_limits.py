@@ -1,5 +1,5 @@
 """CreateDocument and UpdateDocument on the embedded AWS refuse hostile content with AWS's
-error codes, at once and never with a 500: content over 64 KB is MaxDocumentSizeExceeded
+error codes, never with a 500: content over 64 KB is MaxDocumentSizeExceeded
 (CreateDocument, Content: "The content of the document must not exceed 64KB"; the error's
 own text: "The size limit of a document is 64 KB"); a YAML alias bomb or nesting deeper
 than our bound is InvalidDocumentContent.
@@ -10,7 +10,6 @@ document type, is our assumption (content_limits says why).
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -31,16 +30,11 @@ def alias_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
-def refusal(call) -> tuple[dict, int, float]:
-    began = time.perf_counter()
+def refusal(call) -> tuple[dict, int]:
     with pytest.raises(ClientError) as raised:
         call()
     response = raised.value.response
-    return (
-        response["Error"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        (time.perf_counter() - began),
-    )
+    return response["Error"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def name() -> str:
@@ -54,7 +48,7 @@ def test_an_alias_bomb_is_invalid_document_content_for_any_document_type(
     client, document_type, head
 ):
     ssm, doc = client("ssm"), name()
-    error, status, seconds = refusal(
+    error, status = refusal(
         lambda: ssm.create_document(
             Name=doc,
             Content=head + alias_bomb(),
@@ -64,7 +58,6 @@ def test_an_alias_bomb_is_invalid_document_content_for_any_document_type(
     )
     assert error["Code"] == "InvalidDocumentContent" and status == 400
     assert "aliases expand to more than" in error["Message"]
-    assert seconds < 2.0
     with pytest.raises(ClientError, match="InvalidDocument"):
         ssm.describe_document(Name=doc)
 
@@ -77,7 +70,7 @@ def test_nesting_deeper_than_the_bound_is_invalid_document_content(client, docum
         if document_format == "JSON"
         else "schemaVersion: '0.3'\nx: " + deep + "\n" + STEP
     )
-    error, status, _ = refusal(
+    error, status = refusal(
         lambda: client("ssm").create_document(
             Name=name(), Content=content, DocumentType="Automation", DocumentFormat=document_format
         )
@@ -90,7 +83,7 @@ def test_nesting_deeper_than_the_bound_is_invalid_document_content(client, docum
 def test_content_over_64_kb_is_max_document_size_exceeded(client, document_type):
     head = "schemaVersion: '0.3'\n" + STEP if document_type == "Automation" else COMMAND
     content = head + "x: " + "y" * MAX_CONTENT_BYTES + "\n"
-    error, status, _ = refusal(
+    error, status = refusal(
         lambda: client("ssm").create_document(
             Name=name(), Content=content, DocumentType=document_type, DocumentFormat="YAML"
         )
@@ -103,7 +96,7 @@ def test_update_document_refuses_an_alias_bomb_and_keeps_the_document(client):
     ssm, doc = client("ssm"), name()
     content = "schemaVersion: '0.3'\n" + STEP
     ssm.create_document(Name=doc, Content=content, DocumentType="Automation", DocumentFormat="YAML")
-    error, status, _ = refusal(
+    error, status = refusal(
         lambda: ssm.update_document(
             Name=doc,
             Content=content + alias_bomb(),

@@ -1,6 +1,7 @@
 """``winupdate validate`` and the runtime's parser refuse hostile content with one clear error,
-in bounded time and memory: YAML alias bombs, nesting deeper than a bound, content over
-AWS's 64 KB document limit (CreateDocument, Content: "must not exceed 64KB").
+YAML alias bombs, nesting deeper than a bound, content over AWS's 64 KB document limit
+(CreateDocument, Content: "must not exceed 64KB"). How fast and in how little memory is
+measured by ``test/bench/test_hostile_content_speed.py``, not here.
 
 AWS documents no nesting or alias limit; our bounds (content_limits: 64 levels, at most
 as many expanded nodes as 64 KB of text could spell out) are assumptions, pinned here.
@@ -9,8 +10,6 @@ as many expanded nodes as 64 KB of text could spell out) are assumptions, pinned
 from __future__ import annotations
 
 import json
-import time
-import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -42,48 +41,40 @@ def nested(depth: int) -> str:
     return "schemaVersion: '0.3'\nx: " + "[" * depth + "]" * depth + "\n" + STEP
 
 
-def validate(capsys, tmp_path: Path, name: str, text: str) -> tuple[int, str, float, int]:
-    """Run ``winupdate validate`` on one file: exit code, output, seconds, peak bytes."""
+def validate(capsys, tmp_path: Path, name: str, text: str) -> tuple[int, str]:
+    """Run ``winupdate validate`` on one file: exit code and output."""
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    tracemalloc.start()
-    began = time.perf_counter()
-    try:
-        code = main(["validate", str(path)])
-    finally:
-        seconds = time.perf_counter() - began
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+    code = main(["validate", str(path)])
     out, _ = capsys.readouterr()
-    return code, out, seconds, peak
+    return code, out
 
 
 def test_an_alias_bomb_is_refused_with_one_error_at_once_and_in_little_memory(capsys, tmp_path):
     bomb = alias_bomb()
     assert len(bomb) < 600  # 9**9 strings once expanded
-    code, out, seconds, peak = validate(capsys, tmp_path, "bomb.yaml", bomb)
+    code, out = validate(capsys, tmp_path, "bomb.yaml", bomb)
     assert code == 1
     (finding, summary) = out.splitlines()
     assert "WU101 error" in finding
     assert "aliases expand to more than" in finding and "nodes" in finding
     assert summary == "1 file checked: 1 error(s), 0 warning(s)"
-    assert seconds < 1.0 and peak < 20 * 2**20
 
 
 def test_a_merge_key_bomb_is_refused_like_an_alias_bomb(capsys, tmp_path):
-    code, out, seconds, _ = validate(capsys, tmp_path, "merge.yaml", merge_key_bomb(20))
-    assert code == 1 and "aliases expand to more than" in out and seconds < 1.0
+    code, out = validate(capsys, tmp_path, "merge.yaml", merge_key_bomb(20))
+    assert code == 1 and "aliases expand to more than" in out
 
 
 def test_an_alias_loop_is_refused(capsys, tmp_path):
-    code, out, _, _ = validate(capsys, tmp_path, "loop.yaml", "a: &a [1, *a]\n" + STEP)
+    code, out = validate(capsys, tmp_path, "loop.yaml", "a: &a [1, *a]\n" + STEP)
     assert code == 1
     assert "an alias refers to a node that contains it" in out
 
 
 def test_a_few_aliases_are_still_allowed(capsys, tmp_path):
     # Aliases are YAML, and AWS documents no ban on them: only their expansion is bounded.
-    _, out, _, _ = validate(capsys, tmp_path, "small.yaml", alias_bomb(levels=3, width=3))
+    _, out = validate(capsys, tmp_path, "small.yaml", alias_bomb(levels=3, width=3))
     assert "WU101" not in out
     assert safe_load(alias_bomb(levels=3, width=3))["l1"] == [["lol"] * 3] * 3
 
@@ -95,10 +86,9 @@ def test_nesting_deeper_than_the_bound_is_refused_without_a_traceback(capsys, tm
         text = '{"schemaVersion": "0.3", "x": ' + "[" * depth + "]" * depth + "}"
     else:
         text = nested(depth)
-    code, out, seconds, _ = validate(capsys, tmp_path, f"deep{suffix}", text)
+    code, out = validate(capsys, tmp_path, f"deep{suffix}", text)
     assert code == 1
     assert f"WU101 error the content nests deeper than {MAX_DEPTH} levels" in out
-    assert seconds < 2.0
 
 
 def test_nesting_at_the_bound_is_accepted_one_more_level_is_not():
@@ -122,7 +112,7 @@ def test_content_over_64_kb_is_refused_naming_the_limit(capsys, tmp_path, suffix
         text = json.dumps({"schemaVersion": "0.3", "description": padding, "mainSteps": []})
     else:
         text = f"schemaVersion: '0.3'\ndescription: {padding}\n" + STEP
-    code, out, _, _ = validate(capsys, tmp_path, f"big{suffix}", text)
+    code, out = validate(capsys, tmp_path, f"big{suffix}", text)
     assert code == 1
     assert "AWS refuses content over 64 KB (65536 bytes)" in out
 
@@ -162,9 +152,7 @@ def test_the_size_limit_counts_utf8_bytes_not_characters():
 
 
 def test_the_runtime_parser_refuses_an_alias_bomb_as_invalid_content():
-    began = time.perf_counter()
     with pytest.raises(RunbookError, match="aliases expand to more than"):
         parse_content(alias_bomb(), "YAML")
     with pytest.raises(RunbookError, match="nests deeper"):
         parse_content('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "JSON")
-    assert time.perf_counter() - began < 1.0
