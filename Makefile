@@ -22,8 +22,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check scripts test
 	$(BIN)/ruff format --check scripts test
 
+# Two workers, a test module each at a time (`loadscope`: a module's fixtures, such as the
+# applied module of an integration file, are built once); a worker has its own embedded AWS.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 validate: $(STAMP)
 	$(BIN)/winupdate validate documents --rendered
