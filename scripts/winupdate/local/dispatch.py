@@ -73,7 +73,8 @@ _CONTROL: dict[tuple[str, str], Callable[[EmbeddedAws, dict[str, Any]], Any]] = 
 
 
 def operation(service: str, name: str) -> Callable[[Handler], Handler]:
-    """Answer ``service``'s ``name`` operation ourselves (JSON protocol services)."""
+    """Answer ``service``'s ``name`` operation ourselves: ``fn(call)`` returns a dict in
+    botocore's output shape, answered as JSON, or as XML for the query protocols (EC2)."""
 
     def register(fn: Handler) -> Handler:
         _OPERATIONS[(service, name)] = fn
@@ -227,6 +228,8 @@ class Dispatcher:
                 return self._answer_json(call, _raiser(err), start_response)
             handler = _OPERATIONS.get((call.service, call.operation))
             if handler is not None:
+                if call.service in QUERY_PROTOCOL:
+                    return self._answer_query(call, handler, start_response)
                 return self._answer_json(call, handler, start_response)
             hooks = _AFTER.get((call.service, call.operation))
             try:
@@ -328,6 +331,26 @@ class Dispatcher:
                 ("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000"),
             ],
         )
+        return [data]
+
+    def _answer_query(self, call: Call, handler: Handler, start_response: Callable) -> list[bytes]:
+        """Our answer to a query-protocol operation (EC2's XML), in botocore's output shape."""
+        from .moto_patches.query_answers import serialize
+
+        try:
+            status, headers, body = serialize(call.service, call.operation, handler(call))
+        except AwsError as err:
+            return _answer_query_error(err, call.service, start_response)
+        except NotImplementedError as err:  # a part of the operation we do not model
+            failure = request_shapes.not_supported(call.service, call.operation, str(err))
+            return _answer_query_error(failure, call.service, start_response)
+        except Exception:  # a bug of ours still answers in AWS's shape, logged here
+            traceback.print_exc()
+            failure = _internal_failure(call.service, call.operation)
+            return _answer_query_error(failure, call.service, start_response)
+        data = body.encode()
+        headers["Content-Length"] = str(len(data))
+        start_response(f"{status} OK", list(headers.items()))
         return [data]
 
     def _moto_then_hooks(

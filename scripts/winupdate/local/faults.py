@@ -32,6 +32,8 @@ FLEET_FAULTS = {
     "command_fails": "Run Command fails on the instance",
     "command_times_out": "Run Command never finishes (the invocation times out)",
     "reboot_never_completes": "a reboot the update needs never completes",
+    "root_volume_replacement_fails": "a root volume replacement task ends failed (the "
+    "original root volume stays attached)",
 }
 
 #: service -> (error code, HTTP status, message) of its "slow down" answer. EC2 answers

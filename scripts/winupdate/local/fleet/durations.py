@@ -28,6 +28,15 @@ class Durations:
     reboot: float = 60.0
     #: CreateImage: the AMI (and its snapshot) is ``pending`` for this long.
     image: float = 120.0
+    #: CreateVolume (and the replacement volume of a root volume replacement task, its
+    #: ``pending`` time): ``creating`` for this long, then ``available``.
+    volume_create: float = 30.0
+    #: AttachVolume: the attachment is ``attaching`` for this long, then ``attached``.
+    volume_attach: float = 10.0
+    #: DetachVolume: ``detaching`` for this long, then the volume is ``available``.
+    volume_detach: float = 10.0
+    #: A root volume replacement task that fails: ``failing`` for this long, then ``failed``.
+    root_volume_failing: float = 10.0
     #: Run Command: from SendCommand until the agent picks the invocation up.
     command_delivery: float = 2.0
     #: AWS-InstallWindowsUpdates: searching for updates (Scan and Install).

@@ -8,6 +8,8 @@ from . import (
     instances,
     owned_documents,
     public_parameters,
+    root_volumes,
+    volumes,
 )
 
 __all__ = [
@@ -18,4 +20,6 @@ __all__ = [
     "instances",
     "owned_documents",
     "public_parameters",
+    "root_volumes",
+    "volumes",
 ]

@@ -1,9 +1,9 @@
 """AMIs take time: CreateImage answers at once, the image is ``pending`` until done.
 
-moto creates the image ``available`` with a real snapshot of the root volume
-(``Created by CreateImage(i-...) for ami-...``), so DeregisterImage followed by
-DeleteSnapshot works as on AWS. After moto answered we set the image and that
-snapshot ``pending`` and flip both to ``available``/``completed`` after
+moto creates the image ``available``; ``moto_patches.volumes`` gives it a real snapshot of
+every EBS volume of the instance (``Created by CreateImage(i-...) for ami-...``), so
+DeregisterImage followed by DeleteSnapshot works as on AWS. After moto answered we set the
+image and its snapshots ``pending`` and flip them to ``available``/``completed`` after
 ``Durations.image`` modelled seconds. Without ``NoReboot=true`` AWS shuts the
 instance down cleanly before the snapshot: the instance stays ``running`` and its
 agent is offline for ``Durations.reboot``.
@@ -22,6 +22,9 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import AmiBackend
 
 from ..dispatch import Call, after, probe
+from ..moto_patches.volumes import image_snapshots, install
+
+install()  # every volume of the instance snapshotted, before CreateImage is first answered
 
 if TYPE_CHECKING:
     from .service import FleetService
@@ -101,10 +104,9 @@ def _tag_snapshots_on_create() -> None:
         for_snapshots = [s for s in tag_specifications if s.get("ResourceType") == "snapshot"]
         others = [s for s in tag_specifications if s.get("ResourceType") != "snapshot"]
         image = moto_create_image(self, instance_id, name, description, tag_specifications=others)
-        snapshot = getattr(image, "ebs_snapshot", None)
         for spec in for_snapshots:
             for tag in spec.get("Tags", []):
-                if snapshot is not None:
+                for snapshot in image_snapshots(image):
                     snapshot.add_tag(tag["Key"], tag["Value"])
         return image
 

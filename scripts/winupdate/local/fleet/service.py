@@ -9,6 +9,7 @@ server answers requests on many threads.
 
 from __future__ import annotations
 
+import copy
 import heapq
 import itertools
 import threading
@@ -21,6 +22,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import StateReason
 
+from ..moto_patches.volumes import image_snapshots
 from . import owned_documents
 from .catalogue import Catalogue, generate
 from .durations import Durations
@@ -52,6 +54,11 @@ class FleetService:
         self.lock = threading.RLock()
         self.hosts: dict[str, Host] = {}
         self.commands: dict[str, Command] = {}
+        #: (account, region, image id) -> the updates of the instance when the AMI was made
+        #: (``root_volumes`` brings them back when a root volume is restored from it).
+        self.image_catalogues: dict[tuple[str, str, str], Catalogue] = {}
+        #: ReplaceRootVolumeTask id -> task (``root_volumes``).
+        self.root_volume_tasks: dict[str, Any] = {}
         self._events: list[tuple[float, int, Event]] = []
         self._synced_shape: Any = None
         self._seq = itertools.count()
@@ -68,6 +75,8 @@ class FleetService:
             self.hosts.clear()
             self._synced_shape = None
             self.commands.clear()
+            self.image_catalogues.clear()
+            self.root_volume_tasks.clear()
 
     def now(self) -> float:
         return self.aws.clock.now()
@@ -332,12 +341,22 @@ class FleetService:
             image.state = "pending"
             # CreationDate on the modelled clock, so before/after images order as they ran.
             image.creation_date = datetime.fromtimestamp(now, UTC).replace(tzinfo=None)
-            snapshot = getattr(image, "ebs_snapshot", None)
-            if snapshot is not None:
+            snapshots = image_snapshots(image)
+            for snapshot in snapshots:
                 snapshot.status = "pending"
-            if instance_id and not no_reboot:
+            if instance_id:
                 host, instance = self._host_for(account_id, region, instance_id)
-                if host is not None and instance is not None and instance.state == "running":
+                if host is not None and host.windows:
+                    # The AMI holds the disk as it is now: what is installed and pending.
+                    self.image_catalogues[(account_id, region, image_id)] = copy.deepcopy(
+                        self.catalogue(host)
+                    )
+                if (
+                    not no_reboot
+                    and host is not None
+                    and instance is not None
+                    and instance.state == "running"
+                ):
                     self.reboot(host, now)
 
             faults = self.aws.service("faults")
@@ -354,7 +373,7 @@ class FleetService:
                             "Code": "Client.InternalError",
                             "Message": "Injected fault: the snapshot of the root volume failed",
                         }
-                if snapshot is not None:
+                for snapshot in snapshots:
                     snapshot.status = "error" if failing else "completed"
 
             self.schedule(now + self.durations.image, available)

@@ -84,6 +84,14 @@ ID_FINDERS: dict[tuple[str, str], tuple[str, IdFinder]] = {
         "VolumeId",
         lambda p: _ids_with_prefix(p, ("VolumeId", "VolumeIds", "ResourceId"), "vol-"),
     ),
+    # CreateReplaceRootVolumeTask's task (EC2 API reference, ReplaceRootVolumeTask) and
+    # CreateTags/DeleteTags on it.
+    ("ec2", "replace-root-volume-task"): (
+        "ReplaceRootVolumeTaskId",
+        lambda p: _ids_with_prefix(
+            p, ("ReplaceRootVolumeTaskId", "ReplaceRootVolumeTaskIds", "ResourceId"), "replacevol-"
+        ),
+    ),
     ("ssm", "instance"): (
         "InstanceId",
         lambda p: _ids_with_prefix(p, ("InstanceIds", "InstanceId"), "i-"),
@@ -118,6 +126,8 @@ CREATED = {
     ("ec2", "CreateSnapshot"): {"snapshot"},
     ("ec2", "CopyImage"): {"image", "snapshot"},
     ("ec2", "CreateVolume"): {"volume"},
+    # The replacement root volume is made by the task: authorized as volume/* with the task.
+    ("ec2", "CreateReplaceRootVolumeTask"): {"replace-root-volume-task", "volume"},
     ("ec2", "RunInstances"): {"instance", "volume", "network-interface"},
 }
 
