@@ -17,6 +17,7 @@ EXPECTED = {
     "AWS-CreateImage",
     "AWS-DeleteImage",
     "AWS-InstallWindowsUpdates",
+    "AWS-RunPowerShellScript",
 }
 RUNBOOK = json.dumps(
     {

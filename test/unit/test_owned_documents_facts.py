@@ -52,6 +52,9 @@ def parameter_facts(document: dict[str, Any]) -> list[tuple[str, dict[str, Any]]
 
 
 def step_facts(document: dict[str, Any]) -> list[dict[str, Any]]:
+    if document["schemaVersion"] == "1.2":
+        # A schema 1.2 document's plugins: their properties (placeholders, not scripts).
+        return [document["runtimeConfig"]]
     facts = []
     for step in document["mainSteps"]:
         fact = {k: step.get(k) for k in ("name", "action", "onFailure", "precondition")}

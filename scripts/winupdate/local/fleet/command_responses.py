@@ -19,13 +19,28 @@ from moto.ssm.models import ssm_backends
 
 from ..dispatch import Call, operation
 from ..errors import AwsError
-from .commands import TERMINAL, Command, Invocation, Plugin, Runner, document_steps, plugin_timeouts
+from . import command_output
+from .commands import (
+    TERMINAL,
+    Command,
+    Invocation,
+    Plugin,
+    PluginSpec,
+    Runner,
+    document_plugins,
+    plugin_timeouts,
+)
 
 if TYPE_CHECKING:
     from .service import FleetService
 
-PLUGIN_OUTPUT_LIMIT = 2500  # CommandPlugin.Output in ListCommandInvocations
-STDOUT_LIMIT = 24000  # GetCommandInvocation.StandardOutputContent
+# The first characters of a plugin's output the API shows (the rest is only in S3 and
+# CloudWatch Logs): CommandPlugin.Output (ListCommandInvocations) "Maximum length of 2500";
+# GetCommandInvocation's StandardOutputContent "the first 24,000 characters written by the
+# plugin to stdout", StandardErrorContent "the first 8,000 characters … to stderr".
+PLUGIN_OUTPUT_LIMIT = 2500
+STDOUT_LIMIT = 24000
+STDERR_LIMIT = 8000
 TRUNCATED = "\n---Output truncated---"
 
 
@@ -174,6 +189,8 @@ def send_command(call: Call) -> dict[str, Any]:
                 )
             resolved = instance_ids
         now = fleet.now()
+        # A document without plugins still reports one (it fails: nothing to run).
+        specs = document_plugins(document) or [PluginSpec(*["aws:runScript"] * 3)]
         output_s3 = {}
         if p.get("OutputS3BucketName"):
             output_s3 = {
@@ -187,7 +204,7 @@ def send_command(call: Call) -> dict[str, Any]:
             region=call.region,
             document_name=name,
             document_version=document.document_version,
-            steps=document_steps(document),
+            steps=[spec.name for spec in specs],
             parameters=parameters,
             requested=now,
             timeout_seconds=int(p.get("TimeoutSeconds") or 3600),
@@ -201,12 +218,22 @@ def send_command(call: Call) -> dict[str, Any]:
             cloudwatch=p.get("CloudWatchOutputConfig"),
             output_s3=output_s3,
             plugin_timeouts=plugin_timeouts(document, parameters),
+            plugin_specs=specs,
+            declared_parameters=dict((document.content_json or {}).get("parameters") or {}),
         )
         for instance_id in resolved:
             invocation = Invocation(
                 command=command,
                 instance_id=instance_id,
-                plugins=[Plugin(name=step) for step in command.steps],
+                plugins=[
+                    Plugin(
+                        name=spec.name,
+                        action=spec.action,
+                        plugin_id=spec.plugin_id,
+                        inputs=spec.inputs,
+                    )
+                    for spec in specs
+                ],
             )
             command.invocations[instance_id] = invocation
             Runner(fleet, invocation).start()
@@ -306,8 +333,9 @@ def describe_invocation(invocation: Invocation, details: bool) -> dict[str, Any]
         "Status": invocation.status,
         "StatusDetails": invocation.status_details,
         "TraceOutput": "",
-        "StandardOutputUrl": "",
-        "StandardErrorUrl": "",
+        **command_output.describe_urls(
+            command, invocation, invocation.plugins[0] if len(invocation.plugins) == 1 else None
+        ),
         "CommandPlugins": [],
     }
     result.update(command.optional_members())
@@ -320,8 +348,7 @@ def describe_invocation(invocation: Invocation, details: bool) -> dict[str, Any]
                 "StatusDetails": plugin.status_details,
                 "ResponseCode": plugin.response_code,
                 "Output": _truncate(plugin.output + plugin.error, PLUGIN_OUTPUT_LIMIT),
-                "StandardOutputUrl": "",
-                "StandardErrorUrl": "",
+                **command_output.describe_urls(command, invocation, plugin),
                 "OutputS3Region": command.output_s3.get("region", command.region),
                 "OutputS3BucketName": command.output_s3.get("bucket", ""),
                 "OutputS3KeyPrefix": command.output_s3.get("prefix", ""),
@@ -391,9 +418,8 @@ def get_command_invocation(call: Call) -> dict[str, Any]:
             "Status": source.status,
             "StatusDetails": source.status_details,
             "StandardOutputContent": _truncate(invocation.stdout(plugin), STDOUT_LIMIT),
-            "StandardOutputUrl": "",
-            "StandardErrorContent": _truncate(invocation.stderr(plugin), STDOUT_LIMIT),
-            "StandardErrorUrl": "",
+            "StandardErrorContent": _truncate(invocation.stderr(plugin), STDERR_LIMIT),
+            **command_output.describe_urls(command, invocation, plugin),
             "CloudWatchOutputConfig": command.cloudwatch
             or {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
         }

@@ -26,9 +26,18 @@ instance: ``command_fails`` (the plugin fails, ResponseCode 1), ``command_times_
 (it never ends: Execution Timed Out); ``reboot_never_completes`` is spent when an update
 reboots the instance: the OS never comes back, the invocation expires.
 
-AWS-InstallWindowsUpdates runs the fleet's update model (``windows_update``); any
-other Command document completes each step with empty output after
-``Durations.plugin`` seconds.
+AWS-InstallWindowsUpdates runs the fleet's update model (``windows_update``). Every other
+document's ``aws:runPowerShellScript`` plugins (AWS-RunPowerShellScript's, a user's schema
+2.2 steps) run their ``runCommand`` in the modelled PowerShell (``powershell``), its
+``{{ name }}`` placeholders replaced by the command's parameters (their defaults when not
+given) as SSM does: a step takes ``Durations.plugin`` seconds plus its ``Start-Sleep``s, its
+ResponseCode is the script's exit code, a non-zero one fails it (and the later steps do not
+run), one that outlasts its execution timeout is killed as above. A plugin the model does
+not run (any other action: ``aws:runShellScript``, ``aws:runDocument`` …) fails with
+ResponseCode 1 and says so on stderr: nothing is reported done that was not modelled.
+
+When a plugin ends, its agent writes its output to the S3 bucket and the CloudWatch Logs
+group the command names, as the instance's role (``command_output``).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from . import command_output, powershell
 from .windows_update import Install, Log, Selection, update_hash
 
 if TYPE_CHECKING:
@@ -44,6 +54,7 @@ if TYPE_CHECKING:
     from .service import FleetService
 
 INSTALL_WINDOWS_UPDATES = "AWS-InstallWindowsUpdates"
+RUN_POWERSHELL = "aws:runPowerShellScript"
 TERMINAL = {"Success", "Failed", "TimedOut", "Cancelled"}
 #: The agent's execution timeout of a plugin without ``timeoutSeconds``.
 DEFAULT_EXECUTION_TIMEOUT = 3600.0
@@ -61,9 +72,27 @@ WU_STDERR = (
 )
 
 
+@dataclass(frozen=True)
+class PluginSpec:
+    """One plugin of a Command document, as the agent runs it."""
+
+    #: As GetCommandInvocation's PluginName: the step's name (schema 2.x), the plugin
+    #: (schema 1.2: ``aws:runPowerShellScript``).
+    name: str
+    #: The plugin that runs: ``aws:runPowerShellScript`` …
+    action: str
+    #: The step's name (2.x), the property's ``id`` (1.2: ``0.aws:runPowerShellScript``):
+    #: the last folder of the output's S3 key.
+    plugin_id: str
+    inputs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
 @dataclass
 class Plugin:
     name: str
+    action: str = RUN_POWERSHELL
+    plugin_id: str = ""
+    inputs: dict[str, Any] = field(default_factory=dict)
     status: str = "Pending"
     status_details: str = "Pending"
     response_code: int = -1
@@ -97,6 +126,8 @@ class Invocation:
     finish: float | None = None
     #: What the agent reported before it went silent (shown once the command expires).
     extra_output: str = ""
+    #: Why output the agent wrote did not arrive (its role may not, no such bucket).
+    undelivered: list[str] = field(default_factory=list)
 
     def set(self, status: str, details: str | None = None) -> None:
         self.status = status
@@ -153,6 +184,48 @@ class Command:
     cancelled: bool = False
     #: Execution timeout of each plugin (step), in document order.
     plugin_timeouts: list[float] = field(default_factory=list)
+    #: The document's plugins, and its declared parameters (for ``{{ }}`` and defaults).
+    plugin_specs: list[PluginSpec] = field(default_factory=list)
+    declared_parameters: dict[str, Any] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> str | list[str] | None:
+        """A parameter's value as the document sees it: given, else its default; a
+        StringList as a list. None for a name the document does not declare."""
+        spec = self.declared_parameters.get(name)
+        if spec is None:
+            return None
+        if name in self.parameters:
+            values = self.parameters[name]
+        else:
+            default = spec.get("default", "")
+            values = [str(v) for v in default] if isinstance(default, list) else [str(default)]
+        if spec.get("type") == "StringList":
+            return list(values)
+        return ",".join(values)
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with its ``{{ name }}`` placeholders replaced. A string that is one
+        placeholder of a StringList becomes the list (in a list, its items); elsewhere a
+        list's items are joined with commas (assumed: the documentation shows no case)."""
+        if isinstance(value, list):
+            resolved: list[Any] = []
+            for item in value:
+                item = self.resolve(item)
+                resolved.extend(item if isinstance(item, list) else [item])
+            return resolved
+        if not isinstance(value, str):
+            return value
+        whole = _PLACEHOLDER.fullmatch(value.strip())
+        if whole and self.parameter(whole.group(1)) is not None:
+            return self.parameter(whole.group(1))
+
+        def one(match: re.Match[str]) -> str:
+            found = self.parameter(match.group(1))
+            if found is None:
+                return match.group(0)  # not a parameter ({{ssm:…}}, a typo): left as is
+            return ",".join(found) if isinstance(found, list) else found
+
+        return _PLACEHOLDER.sub(one, value)
 
     @property
     def expires_after(self) -> float:
@@ -229,6 +302,9 @@ class Command:
         return members
 
 
+_PLACEHOLDER = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
+
+
 def _max_errors(value: str, total: int) -> int:
     if value.endswith("%"):
         return int(total * float(value[:-1]) / 100)
@@ -284,7 +360,7 @@ class Runner:
         elif self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
             self._install_windows_updates(host, when)
         else:
-            self._run_plugins(when)
+            self._run_plugin(host, 0, when)
 
     def _plugin_timeout(self, index: int = 0) -> float:
         timeouts = self.cmd.plugin_timeouts
@@ -310,9 +386,8 @@ class Runner:
             plugin.output = log.text()
             plugin.error = error
             plugin.end(due, 1, "Failed")
-            for later in self.inv.plugins[1:]:
-                # Later steps of a failed command do not run (schema 2.2 exit on failure).
-                later.set("Failed", "Failed")
+            command_output.publish(self.fleet, self.inv, plugin)
+            self._skip_after(plugin)
             self._finish(due)
 
         self.fleet.schedule(at, failed)
@@ -338,6 +413,7 @@ class Runner:
                 self.inv.extra_output = plugin.output
                 return
             plugin.end(due, -1, "TimedOut", "Execution Timed Out")
+            command_output.publish(self.fleet, self.inv, plugin)
             self.inv.end(due, "TimedOut", "Execution Timed Out")
 
         self.fleet.schedule(when + timeout, timed_out)
@@ -355,19 +431,76 @@ class Runner:
         else:
             self.inv.status, self.inv.status_details = "Failed", "Failed"
 
-    def _run_plugins(self, when: float) -> None:
-        at = when
-        for plugin in self.inv.plugins:
-            plugin.begin(at)
-            at += self.fleet.durations.plugin
+    def _skip_after(self, failed: Plugin) -> None:
+        """Later steps of a failed command do not run (the project's reading of schema 2.2
+        multi-step documents; the injected faults have always done so)."""
+        for later in self.inv.plugins[self.inv.plugins.index(failed) + 1 :]:
+            later.set("Failed", "Failed")
 
-            def done(due: float, plugin: Plugin = plugin) -> None:
-                if self.inv.terminal:
-                    return
-                plugin.end(due, 0, "Success")
+    def _run_plugin(self, host: Host, index: int, when: float) -> None:
+        """Run plugin ``index`` in the modelled PowerShell, then the next one."""
+        if index >= len(self.inv.plugins):
+            self._finish(when)
+            return
+        plugin = self.inv.plugins[index]
+        plugin.begin(when)
+        if plugin.action == RUN_POWERSHELL:
+            lines = powershell.script_lines(self.cmd.resolve(plugin.inputs.get("runCommand", [])))
+            outcome = powershell.run(lines)
+        else:
+            outcome = powershell.Outcome(exit_code=1)
+            outcome.stderr.append(
+                powershell.Line(
+                    0.0,
+                    f"{plugin.action}: not supported by the embedded AWS (it runs "
+                    f"{RUN_POWERSHELL} plugins in a modelled PowerShell)",
+                )
+            )
+        # PowerShell's start and the agent's bookkeeping, then the script's own sleeps.
+        overhead = self.fleet.durations.plugin
+        timeout = self._plugin_timeout(index)
+        agent = host.agent_gen
 
-            self.fleet.schedule(at, done)
-        self.fleet.schedule(at, self._finish)
+        def events(until: float | None = None) -> dict[str, list[command_output.Event]]:
+            return {
+                stream: [
+                    (when + line.at, line.text)
+                    for line in lines_
+                    if until is None or line.at <= until
+                ]
+                for stream, lines_ in (("stdout", outcome.stdout), ("stderr", outcome.stderr))
+            }
+
+        def ended(due: float, timed_out: bool) -> None:
+            if self.inv.terminal:
+                return
+            if host.agent_gen != agent:
+                # The OS went down under the script (stop, reboot): no agent reports its
+                # end; the service's expiry ends the invocation.
+                self.inv.extra_output = outcome.text("stdout", timeout if timed_out else None)
+                return
+            if timed_out:
+                plugin.output = outcome.text("stdout", timeout)
+                plugin.error = outcome.text("stderr", timeout)
+                plugin.end(due, -1, "TimedOut", "Execution Timed Out")
+                command_output.publish(self.fleet, self.inv, plugin, events(timeout))
+                self.inv.end(due, "TimedOut", "Execution Timed Out")
+                return
+            plugin.output = outcome.text("stdout")
+            plugin.error = outcome.text("stderr")
+            code = outcome.exit_code
+            plugin.end(due, code, "Success" if code == 0 else "Failed")
+            command_output.publish(self.fleet, self.inv, plugin, events())
+            if code != 0:
+                self._skip_after(plugin)
+                self._finish(due)
+                return
+            self._run_plugin(host, index + 1, due)
+
+        if overhead + outcome.seconds > timeout:
+            self.fleet.schedule(when + timeout, lambda due: ended(due, True))
+        else:
+            self.fleet.schedule(when + overhead + outcome.seconds, lambda due: ended(due, False))
 
     def _install_windows_updates(self, host: Host, when: float, log: Log | None = None) -> None:
         """One run of the script (``windows_update``); exit 3010 restarts the instance and
@@ -391,6 +524,7 @@ class Runner:
                 return
             plugin.output = log.text()
             plugin.end(due, code, "Success" if code == 0 else "Failed")
+            command_output.publish(self.fleet, self.inv, plugin)
             self._finish(due)
 
         if not plan.installs:
@@ -430,13 +564,11 @@ class Runner:
 
 
 def plugin_timeouts(document: Any, given: dict[str, list[str]]) -> list[float]:
-    """Each step's execution timeout: its ``timeoutSeconds``, placeholders resolved."""
-    content = document.content_json or {}
-    declared = content.get("parameters") or {}
-    steps = content.get("mainSteps") or list((content.get("runtimeConfig") or {}).values())
+    """Each plugin's execution timeout: its ``timeoutSeconds``, placeholders resolved."""
+    declared = (document.content_json or {}).get("parameters") or {}
     timeouts = []
-    for step in steps or [{}]:
-        value = str((step.get("inputs") or {}).get("timeoutSeconds", "")).strip()
+    for spec in document_plugins(document) or [PluginSpec("", "", "")]:
+        value = str(spec.inputs.get("timeoutSeconds", "")).strip()
         placeholder = re.fullmatch(r"\{\{\s*(\w+)\s*\}\}", value)
         if placeholder:
             name = placeholder.group(1)
@@ -448,9 +580,32 @@ def plugin_timeouts(document: Any, given: dict[str, list[str]]) -> list[float]:
     return timeouts
 
 
-def document_steps(document: Any) -> list[str]:
+def document_plugins(document: Any) -> list[PluginSpec]:
+    """The plugins a Command document runs: its ``mainSteps`` (schema 2.x), or each
+    property of each plugin of its ``runtimeConfig`` (schema 1.2)."""
     content = document.content_json or {}
     if content.get("mainSteps"):
-        return [step.get("name") or step.get("action") for step in content["mainSteps"]]
-    runtime = content.get("runtimeConfig") or {}
-    return list(runtime) or ["aws:runScript"]
+        return [
+            PluginSpec(
+                name=step.get("name") or step.get("action"),
+                action=step.get("action", ""),
+                plugin_id=step.get("name") or step.get("action", ""),
+                inputs=dict(step.get("inputs") or {}),
+            )
+            for step in content["mainSteps"]
+        ]
+    specs = []
+    for action, config in (content.get("runtimeConfig") or {}).items():
+        properties = (config or {}).get("properties") or [{}]
+        if isinstance(properties, dict):
+            properties = [properties]
+        for index, properties_ in enumerate(properties):
+            specs.append(
+                PluginSpec(
+                    name=action,
+                    action=action,
+                    plugin_id=properties_.get("id") or f"{index}.{action}",
+                    inputs=dict(properties_),
+                )
+            )
+    return specs

@@ -26,7 +26,7 @@ from ..errors import AwsError
 
 OWNER = "Amazon"
 RESERVED_PREFIXES = ("aws", "amazon", "amzn")
-_DOCUMENT_TYPES = {"0.3": "Automation", "2.2": "Command"}
+_DOCUMENT_TYPES = {"0.3": "Automation", "1.2": "Command", "2.2": "Command"}
 _PLATFORMS = {"Automation": ["Windows", "Linux", "MacOS"], "Command": ["Windows"]}
 
 

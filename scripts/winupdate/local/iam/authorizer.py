@@ -105,17 +105,9 @@ class Authorizer:
         named after the instance, as EC2 names it) may not make ``operation``; None when
         they may, or when the instance has no profile (assumed: the account's Default Host
         Management Configuration gives such instances their agent's permissions)."""
-        from moto.ec2.models import ec2_backends
-
-        association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
-            instance_id
-        )
-        if association is None:
-            return None
-        roles = association.iam_instance_profile.roles
-        if not roles:
-            return f"the instance profile of {instance_id} has no role"
-        principal = self.principals.instance_session(roles[0].arn, instance_id)
+        principal = self._instance_principal(account_id, region, instance_id)
+        if principal is None or isinstance(principal, str):
+            return principal
         entry = privilege(service, operation)
         if entry is None:
             return None
@@ -126,6 +118,43 @@ class Authorizer:
         except denials.AccessDenied as err:
             return err.message
         return None
+
+    def instance_role_denial(
+        self, account_id: str, region: str, instance_id: str, action: str, resource: str
+    ) -> str | None:
+        """Why the instance's credentials may not do ``action`` (``s3:PutObject``) on
+        ``resource`` (an ARN); None when they may. What an agent does for the instance
+        besides its own SSM calls (Run Command's output to S3 and CloudWatch Logs) needs the
+        instance profile's role: an instance without one is refused, as the Default Host
+        Management role's policy (AmazonSSMManagedEC2InstanceDefaultPolicy) grants no S3 or
+        CloudWatch Logs actions."""
+        principal = self._instance_principal(account_id, region, instance_id)
+        if principal is None:
+            return f"{instance_id} has no instance profile"
+        if isinstance(principal, str):
+            return principal
+        context = {"aws:requestedregion": region}
+        reason = self.decide(principal, action, resource, context)
+        if reason is None:
+            return None
+        return denials.explanation(principal.arn, action, resource, reason)
+
+    def _instance_principal(
+        self, account_id: str, region: str, instance_id: str
+    ) -> Principal | str | None:
+        """The session of the instance's profile role; None without a profile; why not
+        when the profile has no role."""
+        from moto.ec2.models import ec2_backends
+
+        association = ec2_backends[account_id][region].iam_instance_profile_associations.get(
+            instance_id
+        )
+        if association is None:
+            return None
+        roles = association.iam_instance_profile.roles
+        if not roles:
+            return f"the instance profile of {instance_id} has no role"
+        return self.principals.instance_session(roles[0].arn, instance_id)
 
     def refuse_unidentified(self, environ: dict[str, Any]) -> None:
         match = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
