@@ -73,6 +73,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return RunCommand(options).execute()
 
 
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from .run.restore import RestoreCommand, RestoreOptions
+
+    options = RestoreOptions(
+        instance_id=args.instance_id,
+        run_id=args.run,
+        image_id=args.image,
+        delete_replaced_volumes=args.delete_replaced_volumes,
+        approve=args.approve,
+        document=args.document,
+        json=args.json,
+        region=args.region,
+        interval=args.interval,
+    )
+    return RestoreCommand(options).execute()
+
+
 def _cmd_images(args: argparse.Namespace) -> int:
     import json
 
@@ -235,6 +252,7 @@ def _add_run_parsers(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--region", **region)
     run.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
     run.set_defaults(func=_cmd_run)
+    _add_restore_parser(commands, region)
     images = commands.add_parser("images", help="the AMIs the pipeline made, newest first")
     images.add_argument("--instance", metavar="ID", help="only this instance's")
     images.add_argument("--json", action="store_true")
@@ -245,6 +263,41 @@ def _add_run_parsers(commands: argparse._SubParsersAction) -> None:
     report.add_argument("--out", required=True, metavar="FILE", help="FILE.png or FILE.html")
     report.add_argument("--region", **region)
     report.set_defaults(func=_cmd_report)
+
+
+def _add_restore_parser(commands: argparse._SubParsersAction, region: dict[str, str]) -> None:
+    from .run.restore import DEFAULT_RESTORE_DOCUMENT
+
+    restore = commands.add_parser(
+        "restore",
+        help="put one instance back to its AMI before a run (the Restore runbook), follow it",
+    )
+    restore.add_argument("instance_id", metavar="INSTANCE_ID")
+    restore.add_argument(
+        "--run",
+        metavar="EXECUTION_ID",
+        help="the run (Start or per-instance execution id) whose AMI before is restored",
+    )
+    restore.add_argument(
+        "--image",
+        metavar="AMI_ID",
+        help="the UpdateBefore AMI to restore from (default: the newest, of --run if given)",
+    )
+    restore.add_argument(
+        "--delete-replaced-volumes",
+        action="store_true",
+        help="delete the replaced volumes once restored (default: keep them, tagged ReplacedBy)",
+    )
+    restore.add_argument("--approve", action="store_true", help="approve the restore as the caller")
+    restore.add_argument(
+        "--document",
+        default=DEFAULT_RESTORE_DOCUMENT,
+        help=f"the Restore runbook (default {DEFAULT_RESTORE_DOCUMENT})",
+    )
+    restore.add_argument("--json", action="store_true", help="one JSON object, no progress")
+    restore.add_argument("--region", **region)
+    restore.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+    restore.set_defaults(func=_cmd_restore)
 
 
 def check_numbers(args: argparse.Namespace) -> None:

@@ -108,8 +108,8 @@ def _newest(execution: dict[str, Any], now: datetime) -> datetime:
 def take_snapshot(aws: Aws, execution_id: str, discovery: Discovery) -> RunSnapshot:
     """Read the run as it is now: the Start execution, its Process executions, the instances.
 
-    ``execution_id`` may also be a Process execution or a single per-instance execution:
-    ``report`` accepts any of them.
+    ``execution_id`` may also be a Process execution, a single per-instance execution or a
+    Restore execution: ``report`` accepts any of them.
     """
     root = get_execution(aws, execution_id)
     snapshot = RunSnapshot(start=root, now=_newest(root, datetime.now(UTC)))
@@ -118,6 +118,11 @@ def take_snapshot(aws: Aws, execution_id: str, discovery: Discovery) -> RunSnaps
         snapshot.instances.append(_progress(root, None))
         return snapshot
     process_ids = [execution_id] if is_rate_control_parent(root) else discovery.launched_by(root)
+    if not process_ids and (root.get("Parameters") or {}).get("InstanceId"):
+        # A runbook of one instance started by hand (a Restore, a Process run with its
+        # InstanceId): it launched no run, so it is its own single row.
+        snapshot.instances.append(_progress(root, None))
+        return snapshot
     for process_id in process_ids:
         process = root if process_id == execution_id else get_execution(aws, process_id)
         snapshot.now = _newest(process, snapshot.now)

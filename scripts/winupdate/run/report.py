@@ -30,6 +30,17 @@ def _title(timeline: Timeline) -> str:
     )
 
 
+def legend(timeline: Timeline) -> list[tuple[str, str]]:
+    """(kind, label) of the kinds the picture draws, in KINDS' order, then "failed" if a
+    step failed: a legend of colours that appear nowhere only makes the reader look."""
+    bars = [bar for row in timeline.rows for bar in row.bars]
+    drawn = {bar.kind for bar in bars}
+    entries = [(kind, label) for kind, label in KINDS.items() if kind in drawn]
+    if any(bar.failed for bar in bars):
+        entries.append(("failed", "failed"))
+    return entries
+
+
 def write_png(timeline: Timeline, path: Path) -> list[str]:
     """Write the picture; return the row labels, top to bottom."""
     import matplotlib
@@ -73,10 +84,17 @@ def write_png(timeline: Timeline, path: Path) -> list[str]:
     ax.set_ylim(-0.7, len(labels) - 0.3)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(_title(timeline), fontsize=9)
-    handles = [Patch(color=COLOURS[k], label=v) for k, v in KINDS.items()]
-    handles.append(Patch(facecolor="white", edgecolor=FAILED_COLOUR, hatch="xx", label="failed"))
+    handles = [
+        Patch(facecolor="white", edgecolor=FAILED_COLOUR, hatch="xx", label=label)
+        if kind == "failed"
+        else Patch(color=COLOURS[kind], label=label)
+        for kind, label in legend(timeline)
+    ]
     # Below the axes, in a strip of its own, so it never covers the x label.
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False)
+    if handles:
+        fig.legend(
+            handles=handles, loc="lower center", ncol=len(handles), fontsize=7, frameon=False
+        )
     fig.tight_layout(rect=(0, 0.6 / height, 1, 1))
     fig.savefig(path, format="png")
     plt.close(fig)
@@ -116,11 +134,12 @@ def render_svg(timeline: Timeline) -> tuple[str, list[str]]:
         parts.append("</g>")
     legend_y = top + row_h * len(labels) + 25
     x = label_w
-    for kind, name in [*KINDS.items(), ("failed", "failed")]:
+    for kind, name in legend(timeline):
         colour = COLOURS.get(kind, "white")
         stroke = f' stroke="{FAILED_COLOUR}" stroke-width="3"' if kind == "failed" else ""
         parts.append(
-            f'<rect x="{x}" y="{legend_y - 11}" width="14" height="14" fill="{colour}"{stroke}/>'
+            f'<rect class="legend {kind}" x="{x}" y="{legend_y - 11}" width="14" height="14" '
+            f'fill="{colour}"{stroke}/>'
         )
         parts.append(f'<text x="{x + 18}" y="{legend_y}">{html.escape(name)}</text>')
         x += 30 + 8 * len(name)

@@ -22,6 +22,10 @@ INSTALLED = re.compile(r"\|\s*Installed:\s*(.+?)(?:\s*\[Reboot\s+Required\])?\s*
 REBOOTING = "Windows Updates were successfully installed. Rebooting."
 KB = re.compile(r"KB\d{6,8}", re.IGNORECASE)
 PHASES = ("UpdateBefore", "UpdateAfter")
+# The per-instance runbook's rollback (aws:executeAutomation of the Restore runbook), run when
+# the update or a post-update hook failed and rollback_on_failure is on.
+ROLLBACK_STEP = "RestoreImageBeforeOnFailure"
+AMI_ID = re.compile(r"^ami-[0-9a-f]{8,17}$")
 # How deep to follow executions started by an instance's steps (the seed: Process →
 # CreateImage / WindowsUpdate; the module: none).
 MAX_DEPTH = 2
@@ -57,6 +61,10 @@ class InstanceResult:
     failed_step: str | None = None
     failure_reason: str | None = None
     related_executions: list[str] = field(default_factory=list)
+    #: The AMI before the instance was put back to after its run failed (its rollback).
+    rolled_back_to: str | None = None
+    #: Why the rollback failed, when it ran and failed.
+    rollback_failure: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -65,6 +73,21 @@ class InstanceResult:
     @property
     def dry_run(self) -> bool:
         return self.action == "Scan"
+
+    @property
+    def failure_text(self) -> str | None:
+        """The failure column: the failed step and why, and what its rollback did."""
+        if not self.failed_step:
+            return self.failure_reason
+        if self.rolled_back_to:
+            return (
+                f"failed at {self.failed_step} ({self.failure_reason}), "
+                f"rolled back to {self.rolled_back_to}"
+            )
+        text = f"{self.failed_step}: {self.failure_reason}"
+        if self.rollback_failure:
+            text += f"; rollback failed: {self.rollback_failure}"
+        return text
 
     @property
     def duration_seconds(self) -> float | None:
@@ -177,7 +200,9 @@ def _images(aws: Aws, instance_id: str, execution_ids: set[str]) -> dict[str, Am
     return {phase: ami for phase, (_, ami) in found.items()}
 
 
-def _failure(execution: dict[str, Any]) -> tuple[str | None, str | None]:
+def failed_step_of(execution: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(the step that failed, why) of an ended execution; a failure path's own failure is
+    the reason only when nothing else failed."""
     if execution["AutomationExecutionStatus"] in SUCCEEDED:
         return None, None
     steps = execution.get("StepExecutions", [])
@@ -195,13 +220,63 @@ def _failure(execution: dict[str, Any]) -> tuple[str | None, str | None]:
     return culprit["StepName"], reason
 
 
+def step_output(execution: dict[str, Any], step_name: str, name: str) -> str | None:
+    """A step's output, only if the step ran and succeeded: AWS fills the execution's
+    output of a step that never ran with a placeholder sentence."""
+    step = next(
+        (s for s in execution.get("StepExecutions", []) if s.get("StepName") == step_name), None
+    )
+    if step is None or step.get("StepStatus") not in SUCCEEDED:
+        return None
+    values = (step.get("Outputs") or {}).get(name) or (execution.get("Outputs") or {}).get(
+        f"{step_name}.{name}"
+    )
+    return str(values[0]) if values else None
+
+
+def rollback_of(
+    execution: dict[str, Any], tree: list[dict[str, Any]]
+) -> tuple[str | None, str | None]:
+    """(the AMI rolled back to, why the rollback failed) of a per-instance execution; both
+    None when no rollback ran."""
+    step = next(
+        (s for s in execution.get("StepExecutions", []) if s.get("StepName") == ROLLBACK_STEP),
+        None,
+    )
+    if step is None:
+        return None, None
+    child_ids = set(output_execution_ids(step))
+    children = [
+        e
+        for e in tree
+        if e["AutomationExecutionId"] in child_ids
+        or (
+            e.get("ParentAutomationExecutionId") == execution["AutomationExecutionId"]
+            and str(e.get("DocumentName", "")).endswith("Restore")
+        )
+    ]
+    if step.get("StepStatus") in SUCCEEDED:
+        candidates = [step_output(execution, "CreateImageBefore", "ImageId")]
+        candidates += [step_output(child, "CheckRestore", "ImageId") for child in children]
+        image = next((c for c in candidates if c and AMI_ID.match(c)), None)
+        return image or "its AMI before", None
+    if step.get("StepStatus") not in FAILED_STEP:
+        return None, None  # still running, or skipped
+    for child in children:
+        reason = step_output(child, "ReportRestoreFailure", "Reason")
+        if reason:
+            return None, reason
+    return None, step.get("FailureMessage") or step["StepStatus"]
+
+
 def instance_result(aws: Aws, instance_id: str, execution_id: str) -> InstanceResult:
     execution = get_execution(aws, execution_id)
     tree = _tree(aws, execution)
     ids = {e["AutomationExecutionId"] for e in tree}
     images = _images(aws, instance_id, ids)
     found, installed = _updates(tree)
-    failed_step, reason = _failure(execution)
+    failed_step, reason = failed_step_of(execution)
+    rolled_back_to, rollback_failure = rollback_of(execution, tree)
     return InstanceResult(
         instance_id=instance_id,
         execution_id=execution_id,
@@ -217,6 +292,8 @@ def instance_result(aws: Aws, instance_id: str, execution_id: str) -> InstanceRe
         failed_step=failed_step,
         failure_reason=reason,
         related_executions=sorted(ids - {execution_id}),
+        rolled_back_to=rolled_back_to,
+        rollback_failure=rollback_failure,
     )
 
 
@@ -228,7 +305,7 @@ def run_failure(snapshot: RunSnapshot) -> str | None:
     """Why the Start run itself failed (rejected approval, a failed step), if it did."""
     if snapshot.status in SUCCEEDED:
         return None
-    step, reason = _failure(snapshot.start)
+    step, reason = failed_step_of(snapshot.start)
     return f"{step}: {reason}" if step else reason
 
 
@@ -252,7 +329,7 @@ def render_table(results: list[InstanceResult]) -> str:
     rows = [header]
     for r in results:
         seconds = r.duration_seconds
-        failure = f"{r.failed_step}: {r.failure_reason}" if r.failed_step else r.failure_reason
+        failure = r.failure_text
         rows.append(
             (
                 r.instance_id,

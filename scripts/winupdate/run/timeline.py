@@ -1,13 +1,22 @@
 """A run's timeline: one row per instance, one bar per step, each step given a kind.
 
-Kinds come from what a step does (its action and inputs), with its name as the last hint,
-so the seed's runbooks (steps that start child runbooks and wait for them) and the
-module's (one step per action) both come out right.
+Kinds come from what a step does (its action and inputs) and from its name, so the seed's
+runbooks (steps that start child runbooks and wait for them) and the module's (one step per
+action) both come out right. A script's code is not read: it mentions phases and states for
+its own reasons (the Restore runbook's check names UpdateBefore), not because of what the
+step is.
+
+A rollback is drawn as one bar: the per-instance run's ``RestoreImageBeforeOnFailure`` step
+(aws:executeAutomation of the Restore runbook) spans the whole child execution, so the
+Process row shows it in the rollback colour without drawing the child's steps over it;
+``winupdate report <restore execution id>`` draws the Restore execution's own steps (its
+``SwapDataVolumes`` … ``CheckRootVolume`` in the same colour).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,21 +28,49 @@ from .follow import take_snapshot
 
 KINDS = {
     "ami_before": "AMI before",
+    "hook": "hook",
     "start": "start",
     "update": "update",
     "ami_after": "AMI after",
     "restore": "stop/restore",
+    "rollback": "restore from AMI",
     "other": "other",
 }
 COLOURS = {
     "ami_before": "#4e79a7",
+    "hook": "#edc948",
     "start": "#59a14f",
     "update": "#f28e2b",
     "ami_after": "#76b7b2",
     "restore": "#b07aa1",
+    # Strong and unlike every other kind: a rollback is the event of a run to notice.
+    "rollback": "#7b1fa2",
     "other": "#bab0ac",
 }
 FAILED_COLOUR = "#d62728"
+
+# The per-instance runbook's rollback step and the Restore runbook's steps that put the
+# AMI's volumes back (its checks, approval, state and report steps keep their own kinds).
+ROLLBACK_STEPS = frozenset(
+    {
+        "RestoreImageBeforeOnFailure",
+        "SwapDataVolumes",
+        "StartForRootVolume",
+        "ReplaceRootVolume",
+        "WaitForRootVolume",
+        "CheckRootVolume",
+    }
+)
+# The module's AMI steps, whose inputs name the AMI by id (CreateImageBefore.ImageId) rather
+# than by phase: CreateImageBefore, WaitForImageBefore, CheckImageBefore and the After ones.
+IMAGE_STEP = re.compile(r"^(Create|WaitFor|Check|Await)\w*Image(?P<phase>Before|After)")
+# Parse/Install/Scan steps of the update (ParseUpdateResults, ScanUpdates, ParseScanResults).
+UPDATE_STEP = re.compile(r"Update|Scan")
+
+
+def _text(name: str, inputs: dict[str, Any]) -> str:
+    shown = {k: v for k, v in inputs.items() if k != "Script"}
+    return name + " " + json.dumps(shown, ensure_ascii=False)
 
 
 def step_kind(step: dict[str, Any]) -> str:
@@ -41,22 +78,37 @@ def step_kind(step: dict[str, Any]) -> str:
     name = step.get("StepName", "")
     action = step.get("Action", "")
     inputs = step.get("Inputs") or {}
-    text = name + " " + json.dumps(inputs, ensure_ascii=False)
-    if inputs.get("Api", "").lower() == "publish" or "Publish" in name or "Report" in name:
+    text = _text(name, inputs)
+    api = str(inputs.get("Api", "")).strip('"').lower()
+    if api == "publish" or "Publish" in name or "Report" in name or action == "aws:approve":
         return "other"
+    if name in ROLLBACK_STEPS or "ReplaceRootVolume" in text:
+        return "rollback"
+    if "Hook" in name:
+        return "hook"
+    image = IMAGE_STEP.match(name)
+    if image:
+        return "ami_before" if image.group("phase") == "Before" else "ami_after"
     if "UpdateBefore" in text:
         return "ami_before"
     if "UpdateAfter" in text:
         return "ami_after"
+    # The failure and cancel paths put the instance back as it was found, whichever way.
+    recovery = name.endswith(("Failure", "Cancel"))
     if action == "aws:changeInstanceState":
         state = str(inputs.get("DesiredState", "")).strip('"')
-        return "start" if state == "running" and "OnFailure" not in name else "restore"
-    if "InstallWindowsUpdates" in text or "WindowsUpdate" in text or "Updates" in name:
+        return "start" if state == "running" and not recovery else "restore"
+    if recovery and api in ("startinstances", "stopinstances"):
+        return "restore"
+    if "InstallWindowsUpdates" in text or "WindowsUpdate" in text:
         return "update"
     if any(k in text for k in ("StartEC2", "StartInstance", "WaitForAgent", "PingStatus")):
         return "start"
-    if any(k in name for k in ("Stop", "Restore")):
+    # RestoreState*: the instance's state put back; CheckRestore only checks.
+    if "Stop" in name or name.startswith("RestoreState"):
         return "restore"
+    if UPDATE_STEP.search(name):
+        return "update"
     return "other"
 
 
