@@ -118,13 +118,18 @@ def update_before_image(ec2, instance: str, run_id: str) -> str:
     return image
 
 
+def _restore_text() -> str:
+    path = ROOT / "documents" / "Restore.yaml"
+    return path.read_text("utf-8") if path.exists() else ""
+
+
 # CreateReplaceRootVolumeTask's DeleteReplacedRootVolume is a boolean (EC2 API reference);
 # the runbook passes its String parameter, which boto3 refuses before any call is made.
 STRING_DELETE_FLAG = "DeleteReplacedRootVolume: '{{DeleteReplacedVolumes}}'"
 
 
 @pytest.mark.xfail(
-    STRING_DELETE_FLAG in (ROOT / "documents" / "Restore.yaml").read_text("utf-8"),
+    STRING_DELETE_FLAG in _restore_text(),
     reason="Restore.yaml's ReplaceRootVolume passes DeleteReplacedRootVolume as a string",
     strict=True,
 )
