@@ -48,3 +48,12 @@ locals {
   # (IAM's and SNS's limit per resource, the lowest of the module's services).
   tag_pattern = "^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$"
 }
+
+locals {
+  # What a hook's parameters may not contain, rendered into the per-instance runbook: a
+  # Terraform interpolation or directive opener (a dollar or percent sign before a brace),
+  # which the runbooks module refuses in a rendered runbook, and a double brace, which
+  # Automation reads as one of its variables. Built, not written escaped: checkov's HCL
+  # parser cannot lex an escaped marker (modules/runbooks says more).
+  rendered_markers = concat([for sign in ["$", "%"] : "${sign}{"], ["{{"])
+}

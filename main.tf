@@ -1,7 +1,7 @@
 locals {
   # The one place where cross-document names are made: every runbook reaches the
   # others only through this map, so a prefix change cannot leave a dangling name.
-  document_bases = ["AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate"]
+  document_bases = ["AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate", "Restore"]
   document_names = { for base in local.document_bases : base => "${var.document_prefix}${base}" }
 
   # Every other name carries the whole prefix too, so that two deployments with different
@@ -56,6 +56,13 @@ locals {
   # documents {{ssm:...}} references in parameter defaults, not in values passed to a run.
   # An empty filter (no categories, no KBs) is left out: AWS's AutomationParameterValue is
   # 1-512 characters, and the per-instance runbook's default is the same empty value.
+  # Where the messages say the whole output of a command is (command_output).
+  command_output_where = join(" and ", concat(
+    var.command_output.s3_bucket_name == null ? [] : ["s3://${var.command_output.s3_bucket_name}/${var.command_output.s3_key_prefix}"],
+    var.command_output.cloudwatch_log_group_name == null ? [] : ["CloudWatch Logs group ${var.command_output.cloudwatch_log_group_name}"],
+    var.command_output.s3_bucket_name == null && var.command_output.cloudwatch_log_group_name == null ? ["GetCommandInvocation, its first 24,000 characters (set command_output to keep all of it)"] : [],
+  ))
+
   start_runbook = yamldecode(module.runbooks.rendered["AutomationStart"])
   process_parameters = merge(
     {
@@ -105,6 +112,8 @@ module "iam" {
   parameter_names         = values(module.parameters.names)
   enable_ami_retention    = var.ami_retention_count > 0
   create_instance_profile = var.create_instance_profile
+  hook_document_names     = compact([try(var.pre_update_command.document_name, ""), try(var.post_update_command.document_name, "")])
+  command_output          = var.command_output
   tags                    = var.tags
 }
 
@@ -113,12 +122,13 @@ module "iam" {
 module "access" {
   source = "./modules/access"
 
-  name_prefix         = var.document_prefix
-  start_document_name = local.document_names["AutomationStart"]
-  # Exactly the parameters the Start runbook's defaults reference: StartAutomationExecution
-  # resolves them as its caller.
+  name_prefix           = var.document_prefix
+  start_document_name   = local.document_names["AutomationStart"]
+  restore_document_name = local.document_names["Restore"]
+  # Exactly the parameters the Start and Restore runbooks' defaults reference:
+  # StartAutomationExecution resolves them as its caller.
   start_parameter_names = sort(distinct(flatten([
-    for parameter in values(local.start_runbook.parameters) :
+    for parameter in concat(values(local.start_runbook.parameters), values(yamldecode(module.runbooks.rendered["Restore"]).parameters)) :
     regexall("\\{\\{\\s*ssm:([^{}\\s]+)\\s*\\}\\}", tostring(try(parameter.default, "")))
   ])))
   role_arn            = module.iam.role_arn
@@ -150,6 +160,24 @@ module "runbooks" {
     ExcludeKbs               = join(",", var.exclude_kbs)
     NoReboot                 = var.no_reboot
     AmiRetentionCount        = var.ami_retention_count
+    RollbackOnFailure        = var.rollback_on_failure
+    # The hooks are rendered into the per-instance runbook (its steps exist only when set):
+    # they run as SYSTEM on the servers, so nobody who starts a run may change them.
+    PreUpdateHook            = var.pre_update_command != null
+    PreUpdateDocument        = try(var.pre_update_command.document_name, "")
+    PreUpdateParameters      = jsonencode(try(var.pre_update_command.parameters, {}))
+    PreUpdateTimeoutSeconds  = try(var.pre_update_command.timeout_seconds, 600)
+    PostUpdateHook           = var.post_update_command != null
+    PostUpdateDocument       = try(var.post_update_command.document_name, "")
+    PostUpdateParameters     = jsonencode(try(var.post_update_command.parameters, {}))
+    PostUpdateTimeoutSeconds = try(var.post_update_command.timeout_seconds, 600)
+    OutputToS3               = var.command_output.s3_bucket_name != null
+    OutputS3BucketName       = var.command_output.s3_bucket_name == null ? "" : var.command_output.s3_bucket_name
+    OutputS3HasKeyPrefix     = var.command_output.s3_key_prefix != ""
+    OutputS3KeyPrefix        = var.command_output.s3_key_prefix
+    OutputToCloudWatch       = var.command_output.cloudwatch_log_group_name != null
+    CloudWatchLogGroupName   = var.command_output.cloudwatch_log_group_name == null ? "" : var.command_output.cloudwatch_log_group_name
+    CommandOutputWhere       = local.command_output_where
   }
   tags = var.tags
 }

@@ -111,3 +111,8 @@ output "start_command" {
   description = "AWS CLI command that starts a run."
   value       = "aws ssm start-automation-execution --region ${data.aws_region.current.name} --document-name ${local.document_names["AutomationStart"]}"
 }
+
+output "instance_output_policy_json" {
+  description = "The policy an instance role needs to write Run Command's output where command_output says (the module's instance role has it; attach it to your own when create_instance_profile is false), or null when command_output is unset."
+  value       = module.iam.instance_output_policy_json
+}

@@ -347,3 +347,82 @@ variable "tags" {
     error_message = "Tag keys and values may hold only letters, digits, spaces and _ . : / = + - @ (what IAM, SNS, KMS and SSM all accept; no newlines, braces or quotes): ${join(", ", [for key, value in var.tags : key if !(can(regex(local.tag_pattern, key)) && can(regex(local.tag_pattern, value)))])}."
   }
 }
+
+variable "rollback_on_failure" {
+  description = "When AWS-InstallWindowsUpdates fails on an instance, or its post_update_command fails, put the instance back to the AMI made before its update (root volume replaced from the AMI, every data volume from its snapshot, the replaced volumes kept and tagged) before the failure is reported. The AMI after is not made for a failed update."
+  type        = bool
+  default     = false
+}
+
+variable "pre_update_command" {
+  description = "Optional Run Command document run on each instance after its AMI before and before the update (e.g. AWS-RunPowerShellScript with parameters = { commands = [\"...\"] }, or your own Command document): a failure ends that instance's run with nothing updated and its state restored. Parameters are the document's, each a list of strings as SendCommand takes them. Runs as SYSTEM on your servers: it is a deployment fact, not something whoever starts a run can change."
+  type = object({
+    document_name   = string
+    parameters      = optional(map(list(string)), {})
+    timeout_seconds = optional(number, 600)
+  })
+  default = null
+
+  validation {
+    condition     = var.pre_update_command == null || can(regex("^[a-zA-Z0-9_.:/-]{3,128}$", var.pre_update_command.document_name))
+    error_message = "pre_update_command.document_name must be a Command document name or ARN (3-128 letters, digits, _ - . : /), as SendCommand takes it."
+  }
+  validation {
+    condition     = var.pre_update_command == null || try(var.pre_update_command.timeout_seconds >= 30 && var.pre_update_command.timeout_seconds <= 172800, false)
+    error_message = "pre_update_command.timeout_seconds must be 30-172800: SendCommand's TimeoutSeconds allows 30 seconds to 48 hours."
+  }
+  # The parameters are rendered into the runbook, whose rendering must leave no template
+  # marker; {{ }} would be read by Automation as one of its variables.
+  validation {
+    condition     = var.pre_update_command == null || alltrue([for value in flatten(values(try(var.pre_update_command.parameters, {}))) : alltrue([for marker in local.rendered_markers : !strcontains(value, marker)])])
+    error_message = "pre_update_command.parameters must not contain a dollar or percent sign before a brace, nor a double brace: they are rendered into the runbook (write a PowerShell variable without braces)."
+  }
+}
+
+variable "post_update_command" {
+  description = "Optional Run Command document run on each instance after the update and its reboots, before the AMI after: a health check. A failure fails the instance's run (and rolls it back when rollback_on_failure). Same shape as pre_update_command."
+  type = object({
+    document_name   = string
+    parameters      = optional(map(list(string)), {})
+    timeout_seconds = optional(number, 600)
+  })
+  default = null
+
+  validation {
+    condition     = var.post_update_command == null || can(regex("^[a-zA-Z0-9_.:/-]{3,128}$", var.post_update_command.document_name))
+    error_message = "post_update_command.document_name must be a Command document name or ARN (3-128 letters, digits, _ - . : /), as SendCommand takes it."
+  }
+  validation {
+    condition     = var.post_update_command == null || try(var.post_update_command.timeout_seconds >= 30 && var.post_update_command.timeout_seconds <= 172800, false)
+    error_message = "post_update_command.timeout_seconds must be 30-172800: SendCommand's TimeoutSeconds allows 30 seconds to 48 hours."
+  }
+  # The parameters are rendered into the runbook, whose rendering must leave no template
+  # marker; {{ }} would be read by Automation as one of its variables.
+  validation {
+    condition     = var.post_update_command == null || alltrue([for value in flatten(values(try(var.post_update_command.parameters, {}))) : alltrue([for marker in local.rendered_markers : !strcontains(value, marker)])])
+    error_message = "post_update_command.parameters must not contain a dollar or percent sign before a brace, nor a double brace: they are rendered into the runbook (write a PowerShell variable without braces)."
+  }
+}
+
+variable "command_output" {
+  description = "Where Run Command keeps the whole output of the update and the hooks: an S3 bucket (and key prefix) and/or a CloudWatch Logs group (SendCommand OutputS3BucketName, OutputS3KeyPrefix, CloudWatchOutputConfig). The instance role gets permission to write exactly there; the messages name where the full output is. Unset: only the first 24,000 characters, through the API."
+  type = object({
+    s3_bucket_name            = optional(string)
+    s3_key_prefix             = optional(string, "")
+    cloudwatch_log_group_name = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = var.command_output.s3_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.command_output.s3_bucket_name, "x")))
+    error_message = "command_output.s3_bucket_name must be an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit."
+  }
+  validation {
+    condition     = length(var.command_output.s3_key_prefix) <= 500 && !startswith(var.command_output.s3_key_prefix, "/")
+    error_message = "command_output.s3_key_prefix must be at most 500 characters (SendCommand OutputS3KeyPrefix) and must not start with /."
+  }
+  validation {
+    condition     = var.command_output.cloudwatch_log_group_name == null || can(regex("^[.\\-_/#A-Za-z0-9]{1,512}$", coalesce(var.command_output.cloudwatch_log_group_name, "x")))
+    error_message = "command_output.cloudwatch_log_group_name must be a log group name: 1-512 letters, digits and . - _ / # (CloudWatchOutputConfig.CloudWatchLogGroupName)."
+  }
+}

@@ -12,22 +12,23 @@ locals {
 
   executions = "${local.ssm_arn}:automation-execution/*"
 
-  # Who starts a run. Not the per-instance, CreateImage or WindowsUpdate runbooks, which
-  # change instances without the Start runbook's approval; not SendAutomationSignal, so an
-  # operator cannot approve what they started.
+  # Who starts a run or a restore. Not the per-instance, CreateImage or WindowsUpdate
+  # runbooks, which change instances without the Start runbook's approval; the Restore
+  # runbook asks the same approvers itself (only a failed run's own rollback is not asked
+  # again). Not SendAutomationSignal, so an operator cannot approve what they started.
   operator_statements = [
     {
-      Sid      = "StartTheStartRunbook"
+      Sid      = "StartTheStartAndRestoreRunbooks"
       Effect   = "Allow"
       Action   = ["ssm:StartAutomationExecution"]
-      Resource = "${local.ssm_arn}:automation-definition/${var.start_document_name}:*"
+      Resource = [for name in [var.start_document_name, var.restore_document_name] : "${local.ssm_arn}:automation-definition/${name}:*"]
     },
     {
       # winupdate run reads the parameters the runbook declares before it starts it.
-      Sid      = "ReadTheStartRunbook"
+      Sid      = "ReadTheStartAndRestoreRunbooks"
       Effect   = "Allow"
       Action   = ["ssm:DescribeDocument"]
-      Resource = "${local.ssm_arn}:document/${var.start_document_name}"
+      Resource = [for name in [var.start_document_name, var.restore_document_name] : "${local.ssm_arn}:document/${name}"]
     },
     {
       # The Start runbook runs as the module's role: starting it passes that role
@@ -100,7 +101,7 @@ resource "aws_iam_policy" "operator" {
   count = local.create_operator ? 1 : 0
 
   name        = "${var.name_prefix}WindowsUpdateOperator"
-  description = "Start ${var.start_document_name} (which asks the approvers), follow and stop runs; not approve them, not start the other runbooks."
+  description = "Start ${var.start_document_name} and ${var.restore_document_name} (which ask the approvers), follow and stop runs; not approve them, not start the other runbooks."
   policy      = local.operator_policy
   tags        = var.tags
 }

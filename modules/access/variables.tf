@@ -9,6 +9,11 @@ variable "start_document_name" {
   type        = string
 }
 
+variable "restore_document_name" {
+  description = "Name of the Restore runbook (operators may start it; it asks the approvers)."
+  type        = string
+}
+
 variable "start_parameter_names" {
   description = "Parameter Store names that the Start runbook's parameter defaults reference ({{ssm:...}}), which are resolved as the operator who starts it."
   type        = list(string)

@@ -15,6 +15,26 @@ locals {
   instance_arn = "arn:${local.partition}:ec2:${local.region}:${local.account}:instance/*"
   image_arn    = "arn:${local.partition}:ec2:${local.region}::image/*"
   snapshot_arn = "arn:${local.partition}:ec2:${local.region}::snapshot/*"
+  volume_arn   = "arn:${local.partition}:ec2:${local.region}:${local.account}:volume/*"
+  task_arn     = "arn:${local.partition}:ec2:${local.region}:${local.account}:replace-root-volume-task/*"
+
+  # A hook's document: an ARN as given; AWS's own documents (AWS-…, AWSEC2-…) have no
+  # account in their ARN; the account's own documents have it.
+  hook_document_arns = [
+    for name in var.hook_document_names : (
+      startswith(name, "arn:") ? name :
+      startswith(name, "AWS") ? "arn:${local.partition}:ssm:${local.region}::document/${name}" :
+      "arn:${local.partition}:ssm:${local.region}:${local.account}:document/${name}"
+    )
+  ]
+
+  # The tags a restore puts on what it makes or replaces (documents/Restore.yaml): these
+  # keys and no other, the execution always named.
+  restore_tags_condition = {
+    "ForAllValues:StringEquals" = { "aws:TagKeys" = ["ReplacedBy", "RestoredFrom"] }
+    Null                        = { "aws:RequestTag/ReplacedBy" = "false", "aws:RequestTag/RestoredFrom" = "false" }
+  }
+  before_image_condition = { StringEquals = { "aws:ResourceTag/Phase" = "UpdateBefore" } }
 
   # The tags CreateImage asks for (documents/CreateImage.yaml's TagSpecifications): these
   # keys and no other, each one present, Phase one of the module's two.
@@ -38,6 +58,8 @@ locals {
           "ec2:DescribeImages",
           "ec2:DescribeInstanceStatus",
           "ec2:DescribeInstances",
+          "ec2:DescribeReplaceRootVolumeTasks",
+          "ec2:DescribeVolumes",
           "ssm:DescribeAutomationExecutions",
           "ssm:DescribeInstanceInformation",
           "ssm:GetCommandInvocation",
@@ -93,12 +115,97 @@ locals {
         Action   = ["ssm:SendCommand"]
         Resource = "arn:${local.partition}:ssm:${local.region}::document/AWS-InstallWindowsUpdates"
       },
+    ],
+    [
+      for arns in [local.hook_document_arns] : {
+        Sid      = "SendHookDocuments"
+        Effect   = "Allow"
+        Action   = ["ssm:SendCommand"]
+        Resource = arns
+      } if length(arns) > 0
+    ],
+    [
       {
         Sid       = "SendCommandToTaggedInstances"
         Effect    = "Allow"
         Action    = ["ssm:SendCommand"]
         Resource  = local.instance_arn
         Condition = { StringEquals = { "ssm:resourceTag/${var.target_tag_key}" = var.target_tag_value } }
+      },
+      {
+        # The restore (documents/Restore.yaml): a root volume replacement of a tagged
+        # instance from an AMI before (Phase UpdateBefore, as are its snapshots), the task
+        # and nothing else tagged at creation.
+        Sid       = "ReplaceRootVolumeOfTaggedInstances"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateReplaceRootVolumeTask"]
+        Resource  = local.instance_arn
+        Condition = local.target_tag_condition
+      },
+      {
+        Sid       = "ReplaceRootVolumeFromImagesBefore"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateReplaceRootVolumeTask"]
+        Resource  = [local.image_arn, local.snapshot_arn]
+        Condition = local.before_image_condition
+      },
+      {
+        Sid      = "ReplaceRootVolumeTasksAndVolumes"
+        Effect   = "Allow"
+        Action   = ["ec2:CreateReplaceRootVolumeTask"]
+        Resource = [local.task_arn, local.volume_arn]
+      },
+      {
+        # Data volumes from an AMI before's snapshots only, tagged with the restore's tags.
+        Sid       = "CreateVolumesFromImagesBefore"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateVolume"]
+        Resource  = local.snapshot_arn
+        Condition = local.before_image_condition
+      },
+      {
+        Sid       = "CreateVolumesWithRestoreTags"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateVolume"]
+        Resource  = local.volume_arn
+        Condition = local.restore_tags_condition
+      },
+      {
+        Sid       = "TagWithRestoreTags"
+        Effect    = "Allow"
+        Action    = ["ec2:CreateTags"]
+        Resource  = [local.volume_arn, local.task_arn]
+        Condition = local.restore_tags_condition
+      },
+      {
+        # Attach and detach need both the instance and the volume: the instance must carry
+        # the target tag; an attached volume must be one the restore made.
+        Sid       = "AttachAndDetachVolumesOfTaggedInstances"
+        Effect    = "Allow"
+        Action    = ["ec2:AttachVolume", "ec2:DetachVolume"]
+        Resource  = local.instance_arn
+        Condition = local.target_tag_condition
+      },
+      {
+        Sid       = "AttachVolumesTheRestoreMade"
+        Effect    = "Allow"
+        Action    = ["ec2:AttachVolume"]
+        Resource  = local.volume_arn
+        Condition = { Null = { "aws:ResourceTag/ReplacedBy" = "false" } }
+      },
+      {
+        Sid      = "DetachVolumes"
+        Effect   = "Allow"
+        Action   = ["ec2:DetachVolume"]
+        Resource = local.volume_arn
+      },
+      {
+        # DeleteReplacedVolumes=true: only volumes that a restore replaced (it tags them).
+        Sid       = "DeleteReplacedVolumes"
+        Effect    = "Allow"
+        Action    = ["ec2:DeleteVolume"]
+        Resource  = local.volume_arn
+        Condition = { Null = { "aws:ResourceTag/ReplacedBy" = "false" } }
       },
       {
         Sid      = "StartOwnRunbooks"
@@ -140,6 +247,43 @@ locals {
   )
 
   policy = jsonencode({ Version = "2012-10-17", Statement = local.statements })
+
+  # What the instances' SSM agent needs to keep Run Command's output where command_output
+  # says (Run Command: "Configuring Amazon CloudWatch Logs for Run Command"; S3: the agent
+  # puts <prefix>/<command id>/<instance id>/<plugin>/stdout|stderr objects).
+  output_bucket    = var.command_output.s3_bucket_name
+  output_log_group = var.command_output.cloudwatch_log_group_name
+  output_key_arn   = local.output_bucket == null ? null : "arn:${local.partition}:s3:::${local.output_bucket}/${var.command_output.s3_key_prefix}*"
+  output_group_arn = local.output_log_group == null ? null : "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:${local.output_log_group}"
+  output_statements = concat(
+    [
+      for arn in compact([local.output_key_arn]) : {
+        Sid      = "PutCommandOutput"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = arn
+      }
+    ],
+    [
+      for arn in compact([local.output_group_arn]) : {
+        Sid      = "WriteCommandOutputLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = ["${arn}:*", "${arn}:log-stream:*"]
+      }
+    ],
+    [
+      for arn in compact([local.output_group_arn]) : {
+        # The agent looks for the group before it writes (DescribeLogGroups has no
+        # resource-level permissions).
+        Sid      = "FindCommandOutputLogGroup"
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = "*"
+      }
+    ],
+  )
+  instance_output_policy = length(local.output_statements) == 0 ? null : jsonencode({ Version = "2012-10-17", Statement = local.output_statements })
 
   instance_role_name = coalesce(var.instance_role_name, "${var.name}-Instance")
 }
@@ -186,6 +330,14 @@ resource "aws_iam_role_policy_attachment" "instance_core" {
 
   role       = aws_iam_role.instance[0].name
   policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_role_policy" "instance_output" {
+  count = var.create_instance_profile && local.instance_output_policy != null ? 1 : 0
+
+  name   = "WindowsUpdateCommandOutput"
+  role   = aws_iam_role.instance[0].id
+  policy = local.instance_output_policy
 }
 
 resource "aws_iam_instance_profile" "this" {

@@ -27,3 +27,8 @@ output "instance_profile_arn" {
   description = "ARN of the instance profile, or null when create_instance_profile is false."
   value       = try(aws_iam_instance_profile.this[0].arn, null)
 }
+
+output "instance_output_policy_json" {
+  description = "What an instance role needs to write Run Command's output where command_output says (attached to the module's instance role; attach it to your own when create_instance_profile is false), or null when command_output is unset."
+  value       = local.instance_output_policy
+}

@@ -57,3 +57,19 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "hook_document_names" {
+  description = "The Command documents of the pre/post update hooks (names or ARNs): the role may send exactly these besides AWS-InstallWindowsUpdates."
+  type        = list(string)
+  default     = []
+}
+
+variable "command_output" {
+  description = "Where Run Command writes the output (s3_bucket_name, s3_key_prefix, cloudwatch_log_group_name; each optional): the instance role may write exactly there."
+  type = object({
+    s3_bucket_name            = optional(string)
+    s3_key_prefix             = optional(string, "")
+    cloudwatch_log_group_name = optional(string)
+  })
+  default = {}
+}

@@ -33,6 +33,22 @@ variable "defaults" {
     ExcludeKbs               = string
     NoReboot                 = bool
     AmiRetentionCount        = number
+    RollbackOnFailure        = bool
+    PreUpdateHook            = bool
+    PreUpdateDocument        = string
+    PreUpdateParameters      = string
+    PreUpdateTimeoutSeconds  = number
+    PostUpdateHook           = bool
+    PostUpdateDocument       = string
+    PostUpdateParameters     = string
+    PostUpdateTimeoutSeconds = number
+    OutputToS3               = bool
+    OutputS3BucketName       = string
+    OutputS3HasKeyPrefix     = bool
+    OutputS3KeyPrefix        = string
+    OutputToCloudWatch       = bool
+    CloudWatchLogGroupName   = string
+    CommandOutputWhere       = string
   })
 }
 

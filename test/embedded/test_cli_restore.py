@@ -8,7 +8,7 @@ import re
 
 import pytest
 from cli_run_support import aws_env, cli, unique
-from module_support import ROOT, deploy_module_runbooks
+from module_support import deploy_module_runbooks
 from seed_support import windows_image
 
 from automation_support import service_role
@@ -118,21 +118,6 @@ def update_before_image(ec2, instance: str, run_id: str) -> str:
     return image
 
 
-def _restore_text() -> str:
-    path = ROOT / "documents" / "Restore.yaml"
-    return path.read_text("utf-8") if path.exists() else ""
-
-
-# CreateReplaceRootVolumeTask's DeleteReplacedRootVolume is a boolean (EC2 API reference);
-# the runbook passes its String parameter, which boto3 refuses before any call is made.
-STRING_DELETE_FLAG = "DeleteReplacedRootVolume: '{{DeleteReplacedVolumes}}'"
-
-
-@pytest.mark.xfail(
-    STRING_DELETE_FLAG in _restore_text(),
-    reason="Restore.yaml's ReplaceRootVolume passes DeleteReplacedRootVolume as a string",
-    strict=True,
-)
 def test_restore_puts_the_root_volume_back_from_the_update_before_ami(module, client, endpoint):
     ec2 = client("ec2")
     instance = launch(ec2)

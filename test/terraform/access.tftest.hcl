@@ -27,15 +27,15 @@ variables {
   approvers = ["arn:aws:iam::123456789012:user/approver"]
 }
 
-run "operators_start_only_the_start_runbook_and_cannot_approve" {
+run "operators_start_only_the_start_and_restore_runbooks_and_cannot_approve" {
   command = plan
 
   assert {
     condition = [
       for statement in jsondecode(output.operator_policy_json).Statement : statement.Resource
       if contains(statement.Action, "ssm:StartAutomationExecution")
-    ] == ["arn:aws:ssm:us-east-1:123456789012:automation-definition/MY-AutomationStart:*"]
-    error_message = "An operator may start MY-AutomationStart and no other runbook: the per-instance, CreateImage and WindowsUpdate runbooks change instances without asking the approvers."
+    ] == [["arn:aws:ssm:us-east-1:123456789012:automation-definition/MY-AutomationStart:*", "arn:aws:ssm:us-east-1:123456789012:automation-definition/MY-Restore:*"]]
+    error_message = "An operator may start MY-AutomationStart and MY-Restore (both ask the approvers) and no other runbook: the per-instance, CreateImage and WindowsUpdate runbooks change instances without asking the approvers."
   }
   assert {
     condition     = !strcontains(output.operator_policy_json, "SendAutomationSignal") && !strcontains(output.operator_policy_json, "\"ssm:*\"")

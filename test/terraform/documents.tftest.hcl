@@ -33,7 +33,7 @@ run "documents_render_completely" {
   command = plan
 
   assert {
-    condition     = length(output.rendered_documents) == 4
+    condition     = length(output.rendered_documents) == 5
     error_message = "Expected one runbook per file in documents/."
   }
   assert {
@@ -49,7 +49,7 @@ run "documents_render_completely" {
     error_message = "A rendered runbook still names a MY- document although the prefix is ACME.Ops-."
   }
   assert {
-    condition     = output.document_names == { AutomationStart = "ACME.Ops-AutomationStart", AutomationProcess = "ACME.Ops-AutomationProcess", CreateImage = "ACME.Ops-CreateImage", WindowsUpdate = "ACME.Ops-WindowsUpdate" }
+    condition     = output.document_names == { AutomationStart = "ACME.Ops-AutomationStart", AutomationProcess = "ACME.Ops-AutomationProcess", CreateImage = "ACME.Ops-CreateImage", WindowsUpdate = "ACME.Ops-WindowsUpdate", Restore = "ACME.Ops-Restore" }
     error_message = "Document names must be <prefix><Name>."
   }
 }

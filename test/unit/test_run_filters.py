@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from winupdate.cli import main
+from winupdate.documents.render import rendered_document
 from winupdate.run.errors import BadParameter
 from winupdate.run.filters import FILTERS, check_filter_values, given_filters
 
@@ -23,8 +24,7 @@ RUNBOOKS = ("AutomationStart", "AutomationProcess", "WindowsUpdate")
 
 
 def runbook(base: str) -> dict:
-    # Template markers are quoted YAML strings: the file parses as it stands.
-    return yaml.safe_load((ROOT / "documents" / f"{base}.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load(rendered_document(ROOT, base))
 
 
 # AWS-InstallWindowsUpdates' allowedPatterns as AWS serves the document today (its

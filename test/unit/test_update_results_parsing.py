@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from winupdate.documents.render import rendered_document
 from winupdate.local.fleet.catalogue import Update
 from winupdate.local.fleet.durations import Durations
 from winupdate.local.fleet.windows_update import Install, Log, Selection
@@ -32,8 +33,7 @@ PARSE_STEPS = [
 
 
 def step(document: str, name: str) -> dict[str, Any]:
-    text = (ROOT / "documents" / f"{document}.yaml").read_text(encoding="utf-8")
-    steps = yaml.safe_load(text)["mainSteps"]
+    steps = yaml.safe_load(rendered_document(ROOT, document))["mainSteps"]
     return next(s for s in steps if s["name"] == name)
 
 

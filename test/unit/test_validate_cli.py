@@ -38,7 +38,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_the_module_documents_as_rendered_have_no_findings(capsys):
     code, out, _ = _run(capsys, str(ROOT / "documents"), "--rendered")
-    assert out.splitlines() == ["4 files checked: 0 error(s), 0 warning(s)"]
+    assert out.splitlines() == ["5 files checked: 0 error(s), 0 warning(s)"]
     assert code == 0
 
 

@@ -4,8 +4,12 @@
 variables that the root ``main.tf`` builds from the root variables. We render in pure
 Python rather than through ``terraform console``: validation must stay fast and must
 not need the Terraform binary or provider, and the templates use only plain
-references (``${defaults.NoReboot}``), never functions or directives. A template that
-uses anything else is refused (RenderError) rather than rendered wrongly.
+references (``${defaults.NoReboot}``) and ``%{ if <reference> }`` / ``%{ else }`` /
+``%{ endif }`` on a boolean reference (optional steps and inputs), never functions or
+other directives. A trailing strip marker (``~}``) removes the spaces and the one newline
+after the directive, as Terraform 1.11's templatefile does (measured with ``terraform
+console``); a leading one (``%{~``) is refused. A template that uses anything else is
+refused (RenderError) rather than rendered wrongly.
 
 The values are the root variables' defaults, read from ``variables.tf``, put
 together the way ``main.tf`` does (``template_variables`` mirrors its ``module
@@ -22,7 +26,7 @@ from typing import Any
 
 from ..errors import WinUpdateError
 
-DOCUMENT_BASES = ("AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate")
+DOCUMENT_BASES = ("AutomationStart", "AutomationProcess", "CreateImage", "WindowsUpdate", "Restore")
 PARAMETER_KEYS = ("EC2UpdateTag", "NotificationArn", "Approvers")
 STAND_IN_ACCOUNT = "123456789012"
 
@@ -36,22 +40,66 @@ class RenderError(WinUpdateError):
     """The template cannot be rendered the way Terraform would."""
 
 
+_DIRECTIVE = re.compile(r"^\s*(if\s+(?P<condition>[^~]*?)|else|endif)\s*(?P<strip>~?)$")
+
+
 def render(text: str, variables: dict[str, Any], source: str = "template") -> str:
-    """``templatefile(source, variables)`` for templates made of plain references."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return "${"
-        if match.group(2):
-            return "%{"
+    """``templatefile(source, variables)`` for templates made of plain references and
+    ``if``/``else``/``endif`` directives on boolean references."""
+    out: list[str] = []
+    # One entry per open ``if``: (emitting before it, this branch emits, else seen, line).
+    open_ifs: list[tuple[bool, bool, bool, int]] = []
+    emitting = True
+    position = 0
+    for match in _MARKER.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
-        if match.group(4):
+        where = f"{source}:{line}"
+        if emitting:
+            out.append(text[position : match.start()])
+        position = match.end()
+        if match.group(1) or match.group(2):
+            if emitting:
+                out.append("${" if match.group(1) else "%{")
+            continue
+        if match.group(3) is not None:
+            if emitting:
+                out.append(_text(_lookup(match.group(3), variables, where), where))
+            continue
+        close = text.find("}", match.end())
+        if close < 0:
+            raise RenderError(f"{where}: a template directive (%{{) is never closed")
+        body = text[match.end() : close]
+        directive = _DIRECTIVE.match(body)
+        if directive is None or body.startswith("~"):
             raise RenderError(
-                f"{source}:{line}: template directives (%{{...}}) are not supported here"
+                f"{where}: only %{{ if <reference> }}, %{{ else }} and %{{ endif }} directives "
+                f"are supported here, not %{{{body}}}"
             )
-        return _text(_lookup(match.group(3), variables, f"{source}:{line}"), f"{source}:{line}")
-
-    return _MARKER.sub(replace, text)
+        position = close + 1
+        if directive.group("strip"):
+            after = re.match(r"[ \t]*\n?", text[position:])
+            position += after.end() if after else 0
+        word = directive.group(1).split()[0]
+        if word == "if":
+            value = _lookup(directive.group("condition"), variables, where)
+            if not isinstance(value, bool):
+                raise RenderError(f"{where}: an if condition must be a bool, not {value!r}")
+            open_ifs.append((emitting, value, False, line))
+            emitting = emitting and value
+        elif not open_ifs:
+            raise RenderError(f"{where}: %{{ {word} }} without an open %{{ if }}")
+        elif word == "else":
+            before, value, seen_else, opened = open_ifs.pop()
+            if seen_else:
+                raise RenderError(f"{where}: a second %{{ else }} for the if of line {opened}")
+            open_ifs.append((before, value, True, opened))
+            emitting = before and not value
+        else:
+            emitting = open_ifs.pop()[0]
+    if open_ifs:
+        raise RenderError(f"{source}:{open_ifs[-1][3]}: %{{ if }} without %{{ endif }}")
+    out.append(text[position:])
+    return "".join(out)
 
 
 def _lookup(expression: str, variables: dict[str, Any], where: str) -> Any:
@@ -148,8 +196,61 @@ def template_variables(module_root: Path) -> dict[str, Any]:
             "ExcludeKbs": ",".join(var("exclude_kbs")),
             "NoReboot": var("no_reboot"),
             "AmiRetentionCount": var("ami_retention_count"),
+            "RollbackOnFailure": var("rollback_on_failure"),
+            # pre_update_command, post_update_command and command_output default to unset.
+            **hook_defaults("PreUpdate", var("pre_update_command")),
+            **hook_defaults("PostUpdate", var("post_update_command")),
+            **output_defaults(var("command_output")),
         },
     }
+
+
+def hook_defaults(which: str, hook: dict[str, Any] | None) -> dict[str, Any]:
+    """The template values main.tf makes of pre_update_command or post_update_command."""
+    hook = hook or {}
+    return {
+        f"{which}Hook": bool(hook),
+        f"{which}Document": hook.get("document_name", ""),
+        f"{which}Parameters": json.dumps(
+            hook.get("parameters") or {}, separators=(",", ":"), sort_keys=True
+        ),
+        f"{which}TimeoutSeconds": hook.get("timeout_seconds", 600),
+    }
+
+
+def output_defaults(output: dict[str, Any] | None) -> dict[str, Any]:
+    """The template values main.tf makes of command_output."""
+    output = output or {}
+    bucket, group = output.get("s3_bucket_name"), output.get("cloudwatch_log_group_name")
+    prefix = output.get("s3_key_prefix") or ""
+    where = []
+    if bucket is not None:
+        where.append(f"s3://{bucket}/{prefix}")
+    if group is not None:
+        where.append(f"CloudWatch Logs group {group}")
+    if not where:
+        where.append(
+            "GetCommandInvocation, its first 24,000 characters "
+            "(set command_output to keep all of it)"
+        )
+    return {
+        "CommandOutputWhere": " and ".join(where),
+        "OutputToS3": bucket is not None,
+        "OutputS3BucketName": bucket or "",
+        "OutputS3HasKeyPrefix": prefix != "",
+        "OutputS3KeyPrefix": prefix,
+        "OutputToCloudWatch": group is not None,
+        "CloudWatchLogGroupName": group or "",
+    }
+
+
+def rendered_document(module_root: Path, base: str, **defaults: Any) -> str:
+    """One of the module's documents as Terraform renders it with the root variables'
+    defaults, ``defaults`` (template values such as ``RollbackOnFailure=True``) overriding."""
+    variables = template_variables(module_root)
+    variables["defaults"].update(defaults)
+    path = module_root / "documents" / f"{base}.yaml"
+    return render(path.read_text(encoding="utf-8"), variables, str(path))
 
 
 def module_root_of(document: Path) -> Path:
