@@ -265,11 +265,23 @@ locals {
       }
     ],
     [
+      for bucket in compact([local.output_bucket]) : {
+        # The agent reads the bucket's default encryption before it uploads (AWS's example
+        # instance policy for Run Command output).
+        Sid      = "ReadCommandOutputBucketEncryption"
+        Effect   = "Allow"
+        Action   = ["s3:GetEncryptionConfiguration"]
+        Resource = "arn:${local.partition}:s3:::${bucket}"
+      }
+    ],
+    [
       for arn in compact([local.output_group_arn]) : {
+        # The group (made if it is missing) and its streams: <command id>/<instance id>/
+        # <plugin>/stdout|stderr.
         Sid      = "WriteCommandOutputLogs"
         Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-        Resource = ["${arn}:*", "${arn}:log-stream:*"]
+        Action   = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = [arn, "${arn}:log-stream:*"]
       }
     ],
     [

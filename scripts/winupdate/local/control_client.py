@@ -60,11 +60,16 @@ class ControlClient:
         )
 
     def fleet_fault(
-        self, kind: str, instance_id: str | None = None, count: int | None = 1
+        self,
+        kind: str,
+        instance_id: str | None = None,
+        count: int | None = 1,
+        document: str | None = None,
     ) -> dict[str, Any]:
         """A fleet fault (``faults.FLEET_FAULTS``) for one instance (or every one, with no
-        ``instance_id``), spent after ``count`` hits (``None``: every time)."""
-        return self.inject_fault(kind=kind, instance_id=instance_id, count=count)
+        ``instance_id``), spent after ``count`` hits (``None``: every time); the command
+        faults only for commands of ``document`` when given."""
+        return self.inject_fault(kind=kind, instance_id=instance_id, count=count, document=document)
 
     def clear_faults(self) -> None:
         self._request("POST", "faults/clear", {})

@@ -59,6 +59,9 @@ class Fault:
     operation: str | None = None
     match: dict[str, Any] = field(default_factory=dict)
     instance_id: str | None = None  # fleet faults: None = every instance
+    # command_fails / command_times_out: only commands of this document (None: any), so a
+    # test can fail the update and not the hook that runs before it on the same instance.
+    document: str | None = None
     error: str = "InternalError"
     message: str = "Injected fault"
     status: int = 400
@@ -132,13 +135,16 @@ class FaultService:
                 for fault in self.faults
             )
 
-    def fleet_fault(self, kind: str, instance_id: str | None) -> bool:
-        """Whether fleet fault ``kind`` hits ``instance_id`` now (and count it)."""
+    def fleet_fault(self, kind: str, instance_id: str | None, document: str | None = None) -> bool:
+        """Whether fleet fault ``kind`` hits ``instance_id`` now (and count it); a fault
+        limited to a document hits only commands of that ``document``."""
         with self._lock:
             for fault in self.faults:
                 if fault.kind != kind:
                     continue
                 if fault.instance_id not in (None, instance_id):
+                    continue
+                if fault.document is not None and fault.document != document:
                     continue
                 if fault.count is not None and fault.hits >= fault.count:
                     continue

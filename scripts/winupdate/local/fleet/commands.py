@@ -353,9 +353,10 @@ class Runner:
         self.inv.status, self.inv.status_details = "InProgress", "In Progress"
         self.inv.start = when
         faults = self.fleet.aws.service("faults")
-        if faults.fleet_fault("command_times_out", host.instance_id):
+        document = self.cmd.document_name
+        if faults.fleet_fault("command_times_out", host.instance_id, document):
             self._hang(host, when)
-        elif faults.fleet_fault("command_fails", host.instance_id):
+        elif faults.fleet_fault("command_fails", host.instance_id, document):
             self._fail(when)
         elif self.cmd.document_name == INSTALL_WINDOWS_UPDATES:
             self._install_windows_updates(host, when)
