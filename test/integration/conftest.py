@@ -403,12 +403,14 @@ def make_fleet(
     launched: list[str],
     windows_image: str,
 ) -> Callable[..., SmallFleet]:
-    """``make_fleet(faulted="stopped", healthy="running", others=("running",))``."""
+    """``make_fleet(faulted="stopped", healthy="running", others=("running",))``; with
+    ``data_volume_gib``, each instance has a data volume (``instances.DATA_DEVICE``)."""
 
     def make(
         faulted: str,
         healthy: str = "running",
         others: tuple[str, ...] = (),
+        data_volume_gib: int | None = None,
     ) -> SmallFleet:
         ec2 = target.client("ec2")
         # The module's role may touch only instances tagged with the deployed value (and its
@@ -427,7 +429,12 @@ def make_fleet(
                 "WinUpdateTestStem": deployed.stem,
             }
             instance = launch_windows(
-                target, windows_image, deployed.outputs["instance_profile_name"], tags, ledger
+                target,
+                windows_image,
+                deployed.outputs["instance_profile_name"],
+                tags,
+                ledger,
+                data_volume_gib=data_volume_gib,
             )
             launched.append(instance)
             ids.append(instance)

@@ -14,12 +14,36 @@ from integration.leftovers import Ledger
 __all__ = ["instance_state", "launch_windows", "wait_for_agents", "wait_for_state"]
 
 
+#: Where a test instance's data volume is attached (a second EBS volume, as a Windows
+#: server's D: drive): the AMIs then hold its snapshot too, and a restore swaps it.
+DATA_DEVICE = "xvdf"
+
+
 def launch_windows(
-    target: Target, image: str, profile: str, tags: dict[str, str], ledger: Ledger
+    target: Target,
+    image: str,
+    profile: str,
+    tags: dict[str, str],
+    ledger: Ledger,
+    data_volume_gib: int | None = None,
 ) -> str:
-    """One instance of ``image`` with the instance profile, tagged; recorded at once."""
+    """One instance of ``image`` with the instance profile, tagged; recorded at once. With
+    ``data_volume_gib``, a gp3 data volume of that size at ``DATA_DEVICE``, deleted with the
+    instance."""
     ec2 = target.client("ec2")
     spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+    extra: dict[str, Any] = {}
+    if data_volume_gib:
+        extra["BlockDeviceMappings"] = [
+            {
+                "DeviceName": DATA_DEVICE,
+                "Ebs": {
+                    "VolumeSize": data_volume_gib,
+                    "VolumeType": "gp3",
+                    "DeleteOnTermination": True,
+                },
+            }
+        ]
 
     def launch() -> str | None:
         try:
@@ -30,6 +54,7 @@ def launch_windows(
                 InstanceType="t3.medium",
                 IamInstanceProfile={"Name": profile},
                 TagSpecifications=spec,
+                **extra,
             )
         except ClientError as err:
             # IAM is eventually consistent: a profile made seconds ago may be unknown to EC2.

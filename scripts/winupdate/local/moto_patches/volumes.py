@@ -9,6 +9,10 @@
   snapshots of your instance's root volume and any other EBS volumes attached to your
   instance"). moto 5.2.5 snapshots a fresh 15 GiB volume instead of the root volume and
   lists only that one in the image's BlockDeviceMappings.
+- RunInstances with BlockDeviceMappings that do not name the AMI's root device still gets
+  its root volume (EC2 user guide, "Block device mappings": the mappings given are added
+  to, or override, the AMI's); moto 5.2.5 then creates only the volumes given, and the
+  instance has no root volume.
 """
 
 from __future__ import annotations
@@ -71,6 +75,36 @@ def install() -> None:
     _modelled_volume_status()
     _created_volumes_answer_creating()
     _images_snapshot_every_volume()
+    _launch_keeps_the_root_volume()
+
+
+def _launch_keeps_the_root_volume() -> None:
+    from moto.ec2.models.instances import InstanceBackend
+
+    moto_run_instances = InstanceBackend.run_instances
+
+    def run_instances(
+        self: Any,
+        image_id: str,
+        count: int,
+        user_data: Any,
+        security_group_names: Any,
+        **kwargs: Any,
+    ) -> Any:
+        mappings = kwargs.get("block_device_mappings")
+        if mappings:
+            image = self.amis.get(image_id) if hasattr(self, "amis") else None
+            root = getattr(image, "root_device_name", None) or "/dev/sda1"
+            if all(m.get("DeviceName") != root for m in mappings):
+                # moto's own default root volume: 8 GiB, deleted with the instance.
+                root_mapping = {
+                    "DeviceName": root,
+                    "Ebs": {"VolumeSize": 8, "DeleteOnTermination": True},
+                }
+                kwargs["block_device_mappings"] = [root_mapping, *mappings]
+        return moto_run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
+
+    InstanceBackend.run_instances = run_instances  # type: ignore[method-assign]
 
 
 def _modelled_volume_status() -> None:
