@@ -24,4 +24,13 @@ module "windows_update" {
   max_errors               = "1"
   ami_retention_count      = var.ami_retention_count
   create_instance_profile  = true
+
+  # A failed update (or health check) puts the instance back to its AMI before.
+  rollback_on_failure = true
+  # The health check after the update, before the AMI after: here only a line of output
+  # (the embedded AWS models a few PowerShell commands: Write-Output, exit, Start-Sleep).
+  post_update_command = {
+    document_name = "AWS-RunPowerShellScript"
+    parameters    = { commands = ["Write-Output 'health check: the server answers'"] }
+  }
 }

@@ -1,10 +1,12 @@
 """``winupdate demo`` (``make demo``): the whole story on the embedded AWS, then nothing left.
 
-Starts the embedded AWS on a free port, applies ``examples/local`` with Terraform, launches
-two tagged Windows instances (one stopped) and one untagged from the image the public
-Windows Server 2022 parameter names, runs ``winupdate run --approve`` as a user would type
-it (progress, then the table), draws the timeline, and tears everything down whatever
-happened: instances, AMIs, snapshots, the module, the server.
+Starts the embedded AWS on a free port, applies ``examples/local`` with Terraform (rollback
+on failure, a post-update health check), launches three tagged Windows instances (one
+stopped, one whose update the embedded AWS is told to fail) and one untagged from the image
+the public Windows Server 2022 parameter names, runs ``winupdate run --approve`` as a user
+would type it (progress, then the table: two updated, one rolled back to its AMI before),
+draws the timeline, and tears everything down whatever happened: instances, AMIs,
+snapshots, volumes, the module, the server.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import WinUpdateError
+from .local.control_client import ControlClient
 from .run.teardown import remove_instances
 
 WINDOWS_IMAGE_PARAMETER = "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
@@ -94,6 +97,12 @@ class Demo:
 
         stage("launching Windows instances")
         ids = self.launch_fleet(outputs["instance_profile_name"])
+        # Emulator-only: the embedded AWS fails AWS-InstallWindowsUpdates on this instance,
+        # so the run shows the safety net: the instance is rolled back to its AMI before.
+        ControlClient(env["AWS_ENDPOINT_URL"]).fleet_fault(
+            "command_fails", ids["breaks"], document="AWS-InstallWindowsUpdates"
+        )
+        print(f"  {ids['breaks']}: its update will fail (a fault of the embedded AWS)")
 
         stage("$ winupdate run --approve")
         run = subprocess.run(
@@ -114,7 +123,45 @@ class Demo:
             [sys.executable, "-m", "winupdate.cli", "report", execution_id, "--out", str(picture)],
             check=False,
         )
-        return run.returncode
+        return self.outcome(run.returncode, execution_id, ids)
+
+    def outcome(self, code: int, execution_id: str, ids: dict[str, str]) -> int:
+        """0 when the story went as told: the instance made to fail was rolled back and
+        every other tagged instance was updated; ``winupdate run`` exits 1 for the failure."""
+        import boto3
+
+        ssm = boto3.client("ssm")
+
+        def children(parent: str) -> list[str]:
+            listed = ssm.describe_automation_executions(
+                Filters=[{"Key": "ParentExecutionId", "Values": [parent]}]
+            )["AutomationExecutionMetadataList"]
+            return [c["AutomationExecutionId"] for c in listed]
+
+        outcome: dict[str, tuple[str, str]] = {}
+        # Start -> its rate-controlled RunProcesses run -> one per-instance run per target.
+        for per_instance in (c for rate in children(execution_id) for c in children(rate)):
+            execution = ssm.get_automation_execution(AutomationExecutionId=per_instance)[
+                "AutomationExecution"
+            ]
+            instance = (execution.get("Parameters", {}).get("InstanceId") or [""])[0]
+            rolled = (execution.get("Outputs", {}).get("ReportFailure.RolledBackTo") or [""])[0]
+            outcome[instance] = (execution["AutomationExecutionStatus"], rolled)
+        expected = {ids["running"], ids["stopped"], ids["breaks"]}
+        updated = all(
+            outcome.get(i, ("", ""))[0] == "Success" for i in (ids["running"], ids["stopped"])
+        )
+        status, rolled = outcome.get(ids["breaks"], ("", ""))
+        if (
+            set(outcome) == expected
+            and updated
+            and status == "Failed"
+            and rolled.startswith("ami-")
+        ):
+            print(f"  {ids['breaks']} was rolled back to {rolled}; the other two were updated")
+            return 0
+        print(f"  the demo did not end as told (run exit {code}): {outcome}", file=sys.stderr)
+        return code or 1
 
     def copy_example(self) -> Path:
         """examples/local in out/, its module source pointed back at the repository, so
@@ -144,6 +191,7 @@ class Demo:
         for role, tags in (
             ("running", {TAG_KEY: "ON", "Name": "demo-running"}),
             ("stopped", {TAG_KEY: "ON", "Name": "demo-stopped"}),
+            ("breaks", {TAG_KEY: "ON", "Name": "demo-update-fails"}),
             ("untagged", {"Name": "demo-untagged"}),
         ):
             ids[role] = ec2.run_instances(

@@ -37,6 +37,10 @@ def is_recovery(step_name: str) -> bool:
     return step_name.endswith(("OnFailure", "Failure"))
 
 
+#: Characters of a failure's reason in the table (the JSON keeps it whole).
+REASON_WIDTH = 120
+
+
 @dataclass
 class Ami:
     image_id: str
@@ -77,14 +81,20 @@ class InstanceResult:
     @property
     def failure_text(self) -> str | None:
         """The failure column: the failed step and why, and what its rollback did."""
+        return self.failure_line(None)
+
+    def failure_line(self, reason_width: int | None = REASON_WIDTH) -> str | None:
+        """The failure text with the reason cut to its first line and ``reason_width``
+        characters (a failed command's reason carries its whole output), for the table."""
+        reason = self.failure_reason
+        if reason and reason_width is not None:
+            first = reason.strip().splitlines()[0] if reason.strip() else reason
+            reason = first if len(first) <= reason_width else first[: reason_width - 1] + "…"
         if not self.failed_step:
-            return self.failure_reason
+            return reason
         if self.rolled_back_to:
-            return (
-                f"failed at {self.failed_step} ({self.failure_reason}), "
-                f"rolled back to {self.rolled_back_to}"
-            )
-        text = f"{self.failed_step}: {self.failure_reason}"
+            return f"failed at {self.failed_step} ({reason}), rolled back to {self.rolled_back_to}"
+        text = f"{self.failed_step}: {reason}"
         if self.rollback_failure:
             text += f"; rollback failed: {self.rollback_failure}"
         return text
@@ -329,7 +339,7 @@ def render_table(results: list[InstanceResult]) -> str:
     rows = [header]
     for r in results:
         seconds = r.duration_seconds
-        failure = r.failure_text
+        failure = r.failure_line()
         rows.append(
             (
                 r.instance_id,

@@ -1,5 +1,7 @@
-"""Remove what patch runs leave behind for a set of instances: the instances, their AMIs and
-the AMIs' snapshots. Used by ``winupdate demo`` and the integration tests' finalizers.
+"""Remove what patch runs leave behind for a set of instances: the instances, their AMIs, the
+AMIs' snapshots, and the volumes a restore replaced (kept ``available``, tagged
+``RestoredFrom`` with one of those AMIs). Used by ``winupdate demo`` and the integration
+tests' finalizers.
 
 The pipeline names its images ``<InstanceId>_<UpdateBefore|UpdateAfter>_<execution id>``
 and tags them and their snapshots ``InstanceId``; both rules are used, so an image whose
@@ -18,7 +20,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 # Error codes meaning "already gone": a clean-up that runs twice must not fail.
-GONE = {"InvalidAMIID.NotFound", "InvalidSnapshot.NotFound", "InvalidInstanceID.NotFound"}
+GONE = {
+    "InvalidAMIID.NotFound",
+    "InvalidSnapshot.NotFound",
+    "InvalidInstanceID.NotFound",
+    "InvalidVolume.NotFound",
+}
 
 
 def images_of_instances(ec2: Any, instance_ids: Iterable[str]) -> list[dict[str, Any]]:
@@ -70,7 +77,9 @@ def remove_instances(
             problems.append(f"terminate {ids}: {err}")
     deadline = time.monotonic() + timeout
     snapshots = set(snapshots_of_instances(ec2, ids))
-    for image in images_of_instances(ec2, ids):
+    images = images_of_instances(ec2, ids)
+    problems.extend(_delete_replaced_volumes(ec2, [i["ImageId"] for i in images], say))
+    for image in images:
         snapshots.update(
             m["Ebs"]["SnapshotId"]
             for m in image.get("BlockDeviceMappings", [])
@@ -80,6 +89,29 @@ def remove_instances(
     for snapshot in sorted(snapshots):
         problems.extend(_delete_snapshot(ec2, snapshot, deadline, poll, say))
     problems.extend(_wait_terminated(ec2, ids, deadline, poll))
+    return problems
+
+
+def _delete_replaced_volumes(
+    ec2: Any, image_ids: list[str], say: Callable[[str], None]
+) -> list[str]:
+    """The volumes restores from these AMIs replaced and kept (detached, ``available``)."""
+    if not image_ids:
+        return []
+    problems = []
+    volumes = ec2.describe_volumes(
+        Filters=[
+            {"Name": "tag:RestoredFrom", "Values": sorted(image_ids)},
+            {"Name": "status", "Values": ["available"]},
+        ]
+    )["Volumes"]
+    for volume in volumes:
+        try:
+            ec2.delete_volume(VolumeId=volume["VolumeId"])
+            say(f"deleted {volume['VolumeId']} (replaced by a restore)")
+        except ClientError as err:
+            if _code(err) not in GONE:
+                problems.append(f"delete {volume['VolumeId']}: {err}")
     return problems
 
 
