@@ -135,6 +135,7 @@ def _cmd_bench_fleet(args: argparse.Namespace) -> int:
             out=args.out,
             reuse_unchanged_polls=not args.request_every_poll,
             fan_out=args.fan_out,
+            rollback=args.rollback,
         )
     )
     if args.json:
@@ -209,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fleet.add_argument("--out", type=pathlib.Path, help="write the fleet timeline (.png or .html)")
     fleet.add_argument("--json", action="store_true", help="one JSON object")
+    fleet.add_argument(
+        "--rollback",
+        action="store_true",
+        help="the module's rollback_on_failure: a failed update restores its AMI before",
+    )
     fleet.add_argument(
         "--request-every-poll",
         action="store_true",

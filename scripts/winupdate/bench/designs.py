@@ -138,11 +138,14 @@ def seed_design(seed_dir: Path = SEED_DIR) -> Design:
     )
 
 
-def module_design(repo: Path = REPO) -> Design:
+def module_design(repo: Path = REPO, **defaults: Any) -> Design:
+    """The module's runbooks rendered with its defaults, ``defaults`` (template values such
+    as ``RollbackOnFailure=True``) overriding."""
     templates = repo / "documents"
     if not templates.is_dir():
         raise UsageError(f"the module's runbooks are not at {templates} (use a clone of the repo)")
     variables = template_variables(repo)
+    variables["defaults"].update(defaults)
     names = variables["document_names"]
     documents = {
         names[p.stem]: render(p.read_text(encoding="utf-8"), variables, str(p))

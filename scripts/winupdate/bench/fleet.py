@@ -54,6 +54,9 @@ class FleetBench:
     #: ramp: 1, then 2, 4, ... up to C). "window": a maintenance window's task runs it
     #: per tagged instance, at most C at once (the module's ``fan_out = "window"``).
     fan_out: str = "automation"
+    #: The module's rollback_on_failure: a failed update restores the instance from its
+    #: AMI before (the Restore runbook, a child run of its per-instance run).
+    rollback: bool = False
 
 
 def parse_faults(spec: str | None) -> dict[str, int]:
@@ -80,7 +83,9 @@ def run_fleet_bench(bench: FleetBench) -> dict[str, Any]:
         raise UsageError("--out draws a rate-controlled run; use it with --fan-out automation")
     if bench.instances < 1 or bench.concurrency < 1:
         raise UsageError("--instances and --concurrency must be at least 1")
-    design = DESIGNS[bench.documents]()
+    if bench.rollback and bench.documents != "module":
+        raise UsageError("--rollback is the module's rollback_on_failure: use --documents module")
+    design = DESIGNS[bench.documents](**({"RollbackOnFailure": True} if bench.rollback else {}))
     began = time.perf_counter()
     aws = EmbeddedAws(port=0, virtual=True, reuse_unchanged_polls=bench.reuse_unchanged_polls)
     endpoint = aws.start()
@@ -207,12 +212,44 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
             }
         ),
         "deadlocked": deadlocked,
+        **instance_seconds(service, executions, instances, design.process, now),
         "run_digest": run_digest(executions, messages),
         "wall_s": round(time.perf_counter() - began, 1),
     }
     if bench.out is not None and parent_id is not None:
         result["timeline"] = str(_draw(session, endpoint, parent_id, bench.out))
     return result
+
+
+def instance_seconds(
+    service: Any, executions: list[Any], instances: set[str], process: str, now: float
+) -> dict[str, Any]:
+    """Modelled seconds of each instance's per-instance run, from its start to its end:
+    the mean of those that succeeded and of those that failed without a rollback, and each
+    rolled-back one (its Restore child's time
+    included; it holds a second Automation slot meanwhile)."""
+    succeeded: list[float] = []
+    rolled_back: list[float] = []
+    failed: list[float] = []
+    for ex in executions:
+        if ex.document_name != process or ex.resolved_targets is not None:
+            continue
+        if instance_of(ex, instances) is None:
+            continue
+        began, ended = interval(ex, now)
+        if str(ex.status) == "Success":
+            succeeded.append(ended - began)
+        elif (service.step_outputs(ex).get("ReportFailure.RolledBackTo") or [""])[0]:
+            rolled_back.append(ended - began)
+        else:
+            failed.append(ended - began)
+    return {
+        "instance_s_succeeded_mean": round(sum(succeeded) / len(succeeded), 1)
+        if succeeded
+        else None,
+        "instance_s_failed_mean": round(sum(failed) / len(failed), 1) if failed else None,
+        "instance_s_rolled_back": sorted(round(s, 1) for s in rolled_back) or None,
+    }
 
 
 def _window(ssm: Any, design: Any, concurrency: int) -> str:
