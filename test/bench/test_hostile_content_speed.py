@@ -15,28 +15,13 @@ from collections.abc import Callable
 
 import pytest
 
+from hostile_content import alias_bomb, merge_key_bomb, nested
 from winupdate.content_limits import ContentError, safe_load
 from winupdate.local.automation.runbook import RunbookError, parse_content
 
-STEP = "mainSteps: [{name: a, action: 'aws:sleep', isEnd: true, inputs: {Duration: PT1S}}]\n"
-
-
-def alias_bomb(levels: int = 9, width: int = 9) -> str:
-    lines = ["schemaVersion: '0.3'", "l0: &l0 [" + ",".join(["lol"] * width) + "]"]
-    for level in range(1, levels):
-        lines.append(f"l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * width) + "]")
-    return "\n".join(lines) + "\n" + STEP
-
-
-def merge_key_bomb(levels: int = 20) -> str:
-    lines = ["schemaVersion: '0.3'", "m0: &m0 {a: 1, b: 2}"]
-    for level in range(1, levels):
-        lines.append(f"m{level}: &m{level} {{<<: [*m{level - 1}, *m{level - 1}], k{level}: 1}}")
-    return "\n".join(lines) + "\n" + STEP
-
 
 def deep(depth: int = 5000) -> str:
-    return "schemaVersion: '0.3'\nx: " + "[" * depth + "]" * depth + "\n" + STEP
+    return nested(depth)
 
 
 def measured(refuse: Callable[[], None]) -> tuple[float, int]:
@@ -75,7 +60,7 @@ def refused_by_runtime(text: str, content_format: str) -> Callable[[], None]:
     "case,refuse,seconds,mebibytes",
     [
         ("alias bomb (9**9)", refused_by_validate(alias_bomb()), 1.0, 20),
-        ("merge-key bomb (2**20)", refused_by_validate(merge_key_bomb()), 1.0, 20),
+        ("merge-key bomb (2**20)", refused_by_validate(merge_key_bomb(20)), 1.0, 20),
         ("nesting 5000 (YAML)", refused_by_validate(deep()), 2.0, 64),
         (
             "nesting 5000 (JSON)",
