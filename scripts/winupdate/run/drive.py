@@ -13,7 +13,7 @@ from .approve import approve, approve_command
 from .aws import Aws
 from .filters import check_filter_values, check_kb_overlap, given_filters
 from .follow import Follower, RunSnapshot, stop_run
-from .progress import PlainProgress, Progress, TtyProgress
+from .progress import Progress, progress_for, say
 from .start import (
     DEFAULT_DOCUMENT,
     build_parameters,
@@ -70,20 +70,10 @@ class RunCommand:
         self.ask = ask or (lambda: ask_stop_or_detach(sys.stdin, self.stderr))
         self.sleep = sleep
         self.approval_handled = False
-        if options.json:
-            self.progress: Progress = Progress()
-        elif self.stdout.isatty():
-            self.progress = TtyProgress(self.stdout)
-        else:
-            self.progress = PlainProgress(self.stdout)
+        self.progress: Progress = progress_for(options.json, self.stdout)
 
     def say(self, text: str) -> None:
-        """Messages for people: above the progress, or on stderr when stdout is JSON."""
-        if self.options.json:
-            self.stderr.write(text + "\n")
-            self.stderr.flush()
-        else:
-            self.progress.note(text)
+        say(self.progress, self.options.json, self.stderr, text)
 
     def execute(self) -> int:
         o = self.options

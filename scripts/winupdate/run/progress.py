@@ -117,3 +117,21 @@ class PlainProgress(Progress):
     def note(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
+
+
+def progress_for(json_output: bool, stdout: TextIO) -> Progress:
+    """Nothing drawn when stdout is JSON; a redrawn bar on a terminal; lines otherwise."""
+    if json_output:
+        return Progress()
+    if stdout.isatty():
+        return TtyProgress(stdout)
+    return PlainProgress(stdout)
+
+
+def say(progress: Progress, json_output: bool, stderr: TextIO, text: str) -> None:
+    """A message for people: above the progress, or on stderr when stdout is JSON."""
+    if json_output:
+        stderr.write(text + "\n")
+        stderr.flush()
+    else:
+        progress.note(text)

@@ -23,7 +23,7 @@ from .aws import Aws
 from .drive import INTERRUPTED
 from .executions import FAILED_STEP, SUCCEEDED
 from .follow import Follower, RunSnapshot
-from .progress import PlainProgress, Progress, TtyProgress
+from .progress import Progress, progress_for, say
 from .start import DEFAULT_DOCUMENT, parameters_text, start_run
 from .summary import failed_step_of, step_output
 
@@ -145,19 +145,10 @@ class RestoreCommand:
         self.stderr = stderr or sys.stderr
         self.sleep = sleep
         self.approval_handled = False
-        if options.json:
-            self.progress: Progress = Progress()
-        elif self.stdout.isatty():
-            self.progress = TtyProgress(self.stdout)
-        else:
-            self.progress = PlainProgress(self.stdout)
+        self.progress: Progress = progress_for(options.json, self.stdout)
 
     def say(self, text: str) -> None:
-        if self.options.json:
-            self.stderr.write(text + "\n")
-            self.stderr.flush()
-        else:
-            self.progress.note(text)
+        say(self.progress, self.options.json, self.stderr, text)
 
     def execute(self) -> int:
         o = self.options
