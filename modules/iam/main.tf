@@ -134,8 +134,8 @@ locals {
       },
       {
         # The restore (documents/Restore.yaml): a root volume replacement of a tagged
-        # instance from an AMI before (Phase UpdateBefore, as are its snapshots), the task
-        # and nothing else tagged at creation.
+        # instance from an AMI before (Phase UpdateBefore), the task and nothing else
+        # tagged at creation.
         Sid       = "ReplaceRootVolumeOfTaggedInstances"
         Effect    = "Allow"
         Action    = ["ec2:CreateReplaceRootVolumeTask"]
@@ -143,10 +143,13 @@ locals {
         Condition = local.target_tag_condition
       },
       {
+        # The image only: the Service Authorization Reference's snapshot row of
+        # CreateReplaceRootVolumeTask is the SnapshotId source (a snapshot of the root
+        # volume's lineage, ec2:ParentVolume); a request from an AMI names no snapshot.
         Sid       = "ReplaceRootVolumeFromImagesBefore"
         Effect    = "Allow"
         Action    = ["ec2:CreateReplaceRootVolumeTask"]
-        Resource  = [local.image_arn, local.snapshot_arn]
+        Resource  = local.image_arn
         Condition = local.before_image_condition
       },
       {
