@@ -151,16 +151,20 @@ module "runbooks" {
     # which asks unless set false (nothing asks with fan_out window, which starts no
     # Start runbook). Rendered, not passed by the task: a person could pass a parameter.
     ScheduledRequireApproval = coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")
-    ApprovalTimeoutSeconds   = var.approval_timeout_seconds
-    MaxConcurrency           = var.max_concurrency
-    MaxErrors                = var.max_errors
-    SeverityLevels           = join(",", var.severity_levels)
-    Categories               = join(",", var.categories)
-    IncludeKbs               = join(",", var.include_kbs)
-    ExcludeKbs               = join(",", var.exclude_kbs)
-    NoReboot                 = var.no_reboot
-    AmiRetentionCount        = var.ami_retention_count
-    RollbackOnFailure        = var.rollback_on_failure
+    # A run the EventBridge schedule started (as its own role, which only EventBridge
+    # Scheduler can assume): eventbridge_schedule.require_approval. No role, no such run.
+    EventBridgeRoleArn         = coalesce(module.schedule.role_arn, "none")
+    EventBridgeRequireApproval = var.eventbridge_schedule.require_approval
+    ApprovalTimeoutSeconds     = var.approval_timeout_seconds
+    MaxConcurrency             = var.max_concurrency
+    MaxErrors                  = var.max_errors
+    SeverityLevels             = join(",", var.severity_levels)
+    Categories                 = join(",", var.categories)
+    IncludeKbs                 = join(",", var.include_kbs)
+    ExcludeKbs                 = join(",", var.exclude_kbs)
+    NoReboot                   = var.no_reboot
+    AmiRetentionCount          = var.ami_retention_count
+    RollbackOnFailure          = var.rollback_on_failure
     # The hooks are rendered into the per-instance runbook (its steps exist only when set):
     # they run as SYSTEM on the servers, so nobody who starts a run may change them.
     PreUpdateHook            = var.pre_update_command != null
@@ -189,6 +193,7 @@ module "maintenance_window" {
   name                  = coalesce(var.maintenance_window.name, local.window_name)
   schedule              = var.maintenance_window.schedule
   schedule_timezone     = var.maintenance_window.schedule_timezone
+  schedule_offset       = var.maintenance_window.schedule_offset
   duration              = var.maintenance_window.duration
   cutoff                = var.maintenance_window.cutoff
   fan_out               = var.maintenance_window.fan_out
@@ -212,3 +217,26 @@ data "aws_region" "current" {}
 
 # The parameter_names output measures the parameters' ARNs, as Parameter Store counts them.
 data "aws_partition" "current" {}
+
+# The alternative trigger: EventBridge Scheduler starts the Start runbook as its own role.
+module "schedule" {
+  source = "./modules/schedule"
+
+  enabled                      = var.eventbridge_schedule.enabled
+  name                         = coalesce(var.eventbridge_schedule.name, local.window_name)
+  role_name                    = "${var.document_prefix}WindowsUpdateSchedule"
+  expression                   = var.eventbridge_schedule.expression
+  timezone                     = var.eventbridge_schedule.timezone
+  flexible_time_window_minutes = var.eventbridge_schedule.flexible_time_window_minutes
+  state                        = var.eventbridge_schedule.state
+  maximum_retry_attempts       = var.eventbridge_schedule.maximum_retry_attempts
+  # From the document, so that the schedule waits for it; the role's ARN does not.
+  start_document_name = module.runbooks.document_names["AutomationStart"]
+  automation_role_arn = module.iam.role_arn
+  start_parameter_names = sort(distinct(flatten([
+    for parameter in values(local.start_runbook.parameters) :
+    regexall("\\{\\{\\s*ssm:([^{}\\s]+)\\s*\\}\\}", tostring(try(parameter.default, "")))
+  ])))
+  tags = var.tags
+}
+

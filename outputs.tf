@@ -116,3 +116,18 @@ output "instance_output_policy_json" {
   description = "The policy an instance role needs to write Run Command's output where command_output says (the module's instance role has it; attach it to your own when create_instance_profile is false), or null when command_output is unset."
   value       = module.iam.instance_output_policy_json
 }
+
+output "eventbridge_schedule_arn" {
+  description = "ARN of the EventBridge Scheduler schedule that starts the Start runbook, or null when eventbridge_schedule is disabled."
+  value       = try(module.schedule.schedule_arn, null)
+}
+
+output "eventbridge_schedule_role_arn" {
+  description = "ARN of the EventBridge schedule's own execution role (trusted by scheduler.amazonaws.com; starts the Start runbook, passes the Automation role to Systems Manager), or null when disabled."
+  value       = try(module.schedule.role_arn, null)
+}
+
+output "eventbridge_schedule_policy_json" {
+  description = "The EventBridge schedule's execution role policy, for review."
+  value       = try(module.schedule.policy_json, null)
+}

@@ -70,8 +70,8 @@ variable "require_approval" {
   # bad approver ARN is still reported when maintenance_window is bad too (a validation that
   # reads another variable is skipped while that variable is invalid).
   validation {
-    condition     = length(var.approvers) > 0 || !(var.require_approval == true || (var.maintenance_window.enabled == true && coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")))
-    error_message = "approvers is empty, but runs ask for approval (require_approval = true, the default, or maintenance_window.require_approval, which defaults to true with fan_out = \"automation\"): nobody could approve, so every run would wait approval_timeout_seconds and expire without updating anything. List at least one approver ARN in approvers, or set require_approval = false (and maintenance_window.require_approval = false) to patch without approval."
+    condition     = length(var.approvers) > 0 || !(var.require_approval == true || (var.maintenance_window.enabled == true && coalesce(var.maintenance_window.require_approval, var.maintenance_window.fan_out == "automation")) || (var.eventbridge_schedule.enabled == true && var.eventbridge_schedule.require_approval == true))
+    error_message = "approvers is empty, but runs ask for approval (require_approval = true, the default, or maintenance_window.require_approval, which defaults to true with fan_out = \"automation\", or eventbridge_schedule.require_approval, true by default): nobody could approve, so every run would wait approval_timeout_seconds and expire without updating anything. List at least one approver ARN in approvers, or set require_approval = false (and maintenance_window.require_approval = false, eventbridge_schedule.require_approval = false) to patch without approval."
   }
 }
 
@@ -223,12 +223,13 @@ variable "no_reboot" {
 }
 
 variable "maintenance_window" {
-  description = "Optional schedule: a maintenance window with one Automation task. fan_out = \"automation\" (default): the task runs the Start runbook, which starts the per-instance runs under Automation rate control (which ramps up from one instance) and publishes one summary at the end; require_approval (default true) decides whether a scheduled run still asks the approvers. fan_out = \"window\": the window targets the instances tagged target_tag_key=target_tag_value and runs the per-instance runbook on each, at max_concurrency from the start; nothing can ask for approval (require_approval must not be true) and there is no end-of-run summary, only each instance's own success or failure message. max_concurrency and max_errors default to the module's."
+  description = "Optional schedule: a maintenance window with one Automation task; schedule_offset (1-6, cron only) runs it that many days after each cron match (e.g. cron(0 3 ? * TUE#2 *) with 2: the Thursday after Patch Tuesday). fan_out = \"automation\" (default): the task runs the Start runbook, which starts the per-instance runs under Automation rate control (which ramps up from one instance) and publishes one summary at the end; require_approval (default true) decides whether a scheduled run still asks the approvers. fan_out = \"window\": the window targets the instances tagged target_tag_key=target_tag_value and runs the per-instance runbook on each, at max_concurrency from the start; nothing can ask for approval (require_approval must not be true) and there is no end-of-run summary, only each instance's own success or failure message. max_concurrency and max_errors default to the module's."
   type = object({
     enabled           = optional(bool, false)
     name              = optional(string)
     schedule          = optional(string, "cron(0 3 ? * SUN *)")
     schedule_timezone = optional(string, "UTC")
+    schedule_offset   = optional(number)
     duration          = optional(number, 4)
     cutoff            = optional(number, 1)
     fan_out           = optional(string, "automation")
@@ -261,6 +262,14 @@ variable "maintenance_window" {
     )
     error_message = "maintenance_window.schedule \"${var.maintenance_window.schedule}\" is not a schedule Systems Manager accepts (Reference: Cron and rate expressions for Systems Manager): cron(minutes hours day-of-month month day-of-week year), six fields, with ? in exactly one of day-of-month and day-of-week (e.g. cron(0 3 ? * SUN *)); or rate(1 day) / rate(7 days) (minutes, hours or days; singular for 1); or at(2030-01-31T03:00:00)."
   }
+  # CreateMaintenanceWindow ScheduleOffset (SSM API Reference): "the number of days to wait
+  # after the date and time specified by a CRON expression before running the maintenance
+  # window", 1-6, and "you can't use a schedule offset with a rate expression" (Reference:
+  # Cron and rate expressions for Systems Manager, "Schedule offsets").
+  validation {
+    condition     = var.maintenance_window.schedule_offset == null || (startswith(var.maintenance_window.schedule, "cron(") && try(var.maintenance_window.schedule_offset >= 1 && var.maintenance_window.schedule_offset <= 6 && floor(var.maintenance_window.schedule_offset) == var.maintenance_window.schedule_offset, false))
+    error_message = "maintenance_window.schedule_offset is the number of days after each cron match that the window runs: a whole number from 1 to 6, with a cron(...) schedule only (CreateMaintenanceWindow ScheduleOffset; rate and at schedules take none). For example two days after Patch Tuesday: schedule = \"cron(0 3 ? * TUE#2 *)\" with schedule_offset = 2. Leave it unset to run on the cron match itself."
+  }
   validation {
     condition     = can(regex(local.timezone_pattern, var.maintenance_window.schedule_timezone))
     error_message = "maintenance_window.schedule_timezone \"${var.maintenance_window.schedule_timezone}\" is not an IANA time zone name as the window takes it: UTC, Etc/GMT+N, or Area/Location such as Europe/Berlin, America/Argentina/Buenos_Aires or Asia/Tokyo (areas: Africa, America, Antarctica, Arctic, Asia, Atlantic, Australia, Europe, Indian, Pacific; legacy names such as US/Eastern are refused: use the canonical name)."
@@ -282,6 +291,62 @@ variable "maintenance_window" {
   validation {
     condition     = var.maintenance_window.max_errors == null || can(regex("^([1-9][0-9]{0,6}|0|[1-9]?[0-9]%|100%)$", coalesce(var.maintenance_window.max_errors, "0")))
     error_message = "maintenance_window.max_errors must be a number of at most 7 digits or a percentage from 0% to 100% (no leading zeros)."
+  }
+}
+
+variable "eventbridge_schedule" {
+  description = "Optional schedule, the alternative to maintenance_window: an EventBridge Scheduler schedule (modules/schedule) that starts the Start runbook through the universal target ssm:startAutomationExecution, as its own role (trusted by scheduler.amazonaws.com; may start the Start runbook and pass the Automation role to Systems Manager, nothing else). expression is cron(...), rate(...) or at(...), read in timezone (at(...) too); flexible_time_window_minutes unset invokes at the time itself; state DISABLED keeps it without starting anything. require_approval (default true) is whether a run the schedule started asks the approvers: rendered into the Start runbook, which tells such a run by its starter (the schedule's role, which only EventBridge Scheduler can assume), so nobody who starts a run can skip it. name defaults to <document_prefix>WindowsUpdate, the role is <document_prefix>WindowsUpdateSchedule."
+  type = object({
+    enabled                      = optional(bool, false)
+    name                         = optional(string)
+    expression                   = optional(string, "cron(0 3 ? * SUN *)")
+    timezone                     = optional(string, "UTC")
+    flexible_time_window_minutes = optional(number)
+    state                        = optional(string, "ENABLED")
+    require_approval             = optional(bool, true)
+    maximum_retry_attempts       = optional(number, 3)
+  })
+  default = {}
+
+  # EventBridge Scheduler's expressions (Schedule types on EventBridge Scheduler) are the
+  # cron/rate/at family that limits.tf spells out for Systems Manager: the same six cron
+  # fields with ? L W #, rate(value unit) and at(yyyy-mm-ddThh:mm:ss). They differ in
+  # meaning, not grammar: an at(...) time is read in timezone, not UTC, and there is no
+  # schedule offset.
+  validation {
+    condition = (
+      can(regex(local.rate_pattern, var.eventbridge_schedule.expression)) ||
+      can(regex(local.at_pattern, var.eventbridge_schedule.expression)) ||
+      try(alltrue([
+        for fields in [split(" ", trimsuffix(trimprefix(var.eventbridge_schedule.expression, "cron("), ")"))] :
+        startswith(var.eventbridge_schedule.expression, "cron(") && endswith(var.eventbridge_schedule.expression, ")") && length(fields) == 6 &&
+        alltrue([for i, field in fields : can(regex(local.cron_field_patterns[i], field))]) &&
+        (fields[2] == "?") != (fields[4] == "?")
+      ]), false)
+    )
+    error_message = "eventbridge_schedule.expression \"${var.eventbridge_schedule.expression}\" is not a schedule EventBridge Scheduler accepts (Schedule types on EventBridge Scheduler): cron(minutes hours day-of-month month day-of-week year), six fields, with ? in exactly one of day-of-month and day-of-week (e.g. cron(0 3 ? * TUE#2 *)); or rate(1 day) / rate(7 days) (minutes, hours or days; singular for 1); or at(2030-01-31T03:00:00), read in eventbridge_schedule.timezone."
+  }
+  validation {
+    condition     = can(regex(local.timezone_pattern, var.eventbridge_schedule.timezone))
+    error_message = "eventbridge_schedule.timezone \"${var.eventbridge_schedule.timezone}\" is not an IANA time zone name: UTC, Etc/GMT+N, or Area/Location such as Europe/Berlin or Asia/Tokyo (legacy names such as US/Eastern are refused: use the canonical name)."
+  }
+  validation {
+    condition     = contains(["ENABLED", "DISABLED"], var.eventbridge_schedule.state)
+    error_message = "eventbridge_schedule.state must be ENABLED or DISABLED (CreateSchedule State)."
+  }
+  validation {
+    condition     = var.eventbridge_schedule.flexible_time_window_minutes == null || try(var.eventbridge_schedule.flexible_time_window_minutes >= 1 && var.eventbridge_schedule.flexible_time_window_minutes <= 1440 && floor(var.eventbridge_schedule.flexible_time_window_minutes) == var.eventbridge_schedule.flexible_time_window_minutes, false)
+    error_message = "eventbridge_schedule.flexible_time_window_minutes must be unset (the run starts at the schedule's time: FlexibleTimeWindow OFF) or a whole number of minutes from 1 to 1440 (MaximumWindowInMinutes)."
+  }
+  # The default name, <document_prefix>WindowsUpdate, always fits: the prefix is at most 41
+  # characters with the Automation role's name; so does the role, two characters shorter.
+  validation {
+    condition     = var.eventbridge_schedule.name == null || can(regex("^[0-9a-zA-Z_.-]{1,64}$", coalesce(var.eventbridge_schedule.name, "unset")))
+    error_message = "eventbridge_schedule.name must be 1-64 letters, digits, _ - and . (CreateSchedule Name); leave it unset for <document_prefix>WindowsUpdate."
+  }
+  validation {
+    condition     = var.eventbridge_schedule.maximum_retry_attempts >= 0 && var.eventbridge_schedule.maximum_retry_attempts <= 185 && floor(var.eventbridge_schedule.maximum_retry_attempts) == var.eventbridge_schedule.maximum_retry_attempts
+    error_message = "eventbridge_schedule.maximum_retry_attempts must be a whole number from 0 to 185 (RetryPolicy MaximumRetryAttempts)."
   }
 }
 

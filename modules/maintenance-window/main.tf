@@ -23,10 +23,18 @@ resource "aws_ssm_maintenance_window" "this" {
   description                = local.window_fan_out ? "Windows Update, one run per tagged instance: AMI before, update, AMI after." : "Windows Update through the Start runbook: approval, then per tagged instance AMI before, update, AMI after."
   schedule                   = var.schedule
   schedule_timezone          = var.schedule_timezone
+  schedule_offset            = var.schedule_offset
   duration                   = var.duration
   cutoff                     = var.cutoff
   allow_unassociated_targets = false
   tags                       = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.schedule_offset == null || startswith(var.schedule, "cron(")
+      error_message = "schedule_offset needs a cron(...) schedule: AWS refuses a schedule offset with rate(...) or at(...)."
+    }
+  }
 }
 
 # Only with fan_out = "window": the tagged instances, resolved by the window when it runs.

@@ -20,6 +20,17 @@ variable "schedule_timezone" {
   default     = "UTC"
 }
 
+variable "schedule_offset" {
+  description = "Days after each cron match that the window runs (1-6, cron schedules only), or null to run on the match."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.schedule_offset == null || try(var.schedule_offset >= 1 && var.schedule_offset <= 6 && floor(var.schedule_offset) == var.schedule_offset, false)
+    error_message = "schedule_offset must be a whole number of days from 1 to 6 (CreateMaintenanceWindow ScheduleOffset)."
+  }
+}
+
 variable "duration" {
   description = "Length of the window in hours."
   type        = number

@@ -187,6 +187,9 @@ def template_variables(module_root: Path) -> dict[str, Any]:
             # coalesce(maintenance_window.require_approval, fan_out == "automation") with the
             # variable's default ({}: require_approval unset, fan_out automation).
             "ScheduledRequireApproval": True,
+            # eventbridge_schedule defaults to disabled: no role, its require_approval true.
+            "EventBridgeRoleArn": "none",
+            "EventBridgeRequireApproval": True,
             "ApprovalTimeoutSeconds": var("approval_timeout_seconds"),
             "MaxConcurrency": var("max_concurrency"),
             "MaxErrors": var("max_errors"),
