@@ -31,6 +31,37 @@ SUPPRESSED = {
         "ssm:SendCommand's instance part, for tagged instances; the document part is "
         "SendInstallWindowsUpdates"
     ),
+    # The restore's actions, each authorized against several resource types, granted one
+    # part per statement so that each part carries its own condition (parliament lints a
+    # statement alone and wants every required type in it).
+    ("role", "ReplaceRootVolumeOfTaggedInstances", "RESOURCE_MISMATCH"): (
+        "ec2:CreateReplaceRootVolumeTask's instance part, for tagged instances; the image "
+        "part is ReplaceRootVolumeFromImagesBefore, the task and new volume part "
+        "ReplaceRootVolumeTasksAndVolumes"
+    ),
+    ("role", "ReplaceRootVolumeFromImagesBefore", "RESOURCE_MISMATCH"): (
+        "ec2:CreateReplaceRootVolumeTask's image part, for AMIs before (Phase UpdateBefore); "
+        "the instance part is granted with the tag condition in "
+        "ReplaceRootVolumeOfTaggedInstances"
+    ),
+    ("role", "ReplaceRootVolumeTasksAndVolumes", "RESOURCE_MISMATCH"): (
+        "ec2:CreateReplaceRootVolumeTask's task and replacement volume part (both made by "
+        "the request); the instance part is granted with the tag condition in "
+        "ReplaceRootVolumeOfTaggedInstances"
+    ),
+    ("role", "CreateVolumesFromImagesBefore", "RESOURCE_MISMATCH"): (
+        "ec2:CreateVolume's snapshot part, snapshots of AMIs before only; the new volume "
+        "part is CreateVolumesWithRestoreTags, with the restore's request tags"
+    ),
+    ("role", "AttachAndDetachVolumesOfTaggedInstances", "RESOURCE_MISMATCH"): (
+        "ec2:AttachVolume's and ec2:DetachVolume's instance part, for tagged instances; the "
+        "volume parts are AttachVolumesTheRestoreMade and DetachVolumes"
+    ),
+    ("role", "AttachVolumesTheRestoreMade", "RESOURCE_MISMATCH"): (
+        "ec2:AttachVolume's volume part, volumes a restore made (ReplacedBy tag); the "
+        "instance part is granted with the tag condition in "
+        "AttachAndDetachVolumesOfTaggedInstances"
+    ),
     ("role", "PassOwnRoleToSsm", "PERMISSIONS_MANAGEMENT_ACTIONS"): (
         "iam:PassRole of this role only, to ssm.amazonaws.com only: Automation starts the "
         "per-instance runbooks with it"

@@ -40,6 +40,7 @@ from automation_support import steps_by_name
 from integration.aws_target import WINDOWS_IMAGE_PARAMETER, Target
 from integration.deployment import Deployment
 from integration.fleet_runs import execution
+from integration.instances import instance_state
 
 pytestmark = [
     pytest.mark.terraform,
@@ -298,6 +299,171 @@ def test_a_scheduled_run_asks_as_the_deployment_says_not_as_a_parameter(
     assert (outputs["Scheduled"], outputs["RequireApproval"]) == (["true"], ["false"]), outputs
     assert steps["Approve"]["StepStatus"] == "Pending"
     assert steps["RunProcesses"]["StepStatus"] != "Pending"
+
+
+# -- 1. a restore asks the same approvers -------------------------------------------------------
+FAKE_RUN = "0123abcd-0123-4567-89ab-0123456789ab"  # a run id the operator makes up
+
+
+@pytest.fixture
+def image_before(deployed: Deployment, target: Target) -> Iterator[tuple[str, str]]:
+    """A running instance the module's role may restore (the target tag) and an AMI before
+    of it, tagged as a run tags one (made by the account's root, for run ``FAKE_RUN``);
+    removed with what a restore replaced."""
+    ec2, ssm = target.client("ec2"), target.client("ssm")
+    image = ssm.get_parameter(Name=WINDOWS_IMAGE_PARAMETER)["Parameter"]["Value"]
+    tag = {"Key": deployed.tag_key, "Value": deployed.variables["target_tag_value"]}
+    instance = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [tag]}],
+    )["Instances"][0]["InstanceId"]
+    before = None
+    try:
+        target.wait_until(
+            lambda: instance_state(ec2, instance) == "running",
+            target.timeouts.instance,
+            what=lambda: f"{instance} never ran",
+        )
+        run_tags = [
+            {"Key": "Phase", "Value": "UpdateBefore"},
+            {"Key": "InstanceId", "Value": instance},
+            {"Key": "AutomationExecutionId", "Value": FAKE_RUN},
+        ]
+        before = ec2.create_image(
+            InstanceId=instance,
+            Name=f"{instance}_UpdateBefore_{FAKE_RUN}",
+            NoReboot=True,
+            TagSpecifications=[
+                {"ResourceType": kind, "Tags": run_tags} for kind in ("image", "snapshot")
+            ],
+        )["ImageId"]
+
+        def state() -> str:
+            return ec2.describe_images(ImageIds=[before])["Images"][0]["State"]
+
+        target.wait_until(
+            lambda: state() == "available", target.timeouts.step, what=lambda: state()
+        )
+        yield instance, before
+    finally:
+        snapshots = []
+        if before:
+            (made,) = ec2.describe_images(ImageIds=[before])["Images"]
+            snapshots = [m["Ebs"]["SnapshotId"] for m in made["BlockDeviceMappings"] if "Ebs" in m]
+            ec2.deregister_image(ImageId=before)
+        for snapshot in snapshots:
+            ec2.delete_snapshot(SnapshotId=snapshot)
+        ec2.terminate_instances(InstanceIds=[instance])
+        kept = ec2.describe_volumes(
+            Filters=[{"Name": "tag:RestoredFrom", "Values": [before or "none"]}]
+        )["Volumes"]
+        for volume in kept:
+            ec2.delete_volume(VolumeId=volume["VolumeId"])
+
+
+def test_an_operator_starts_a_restore_that_only_a_listed_approver_can_approve(
+    deployed: Deployment, target: Target, people, image_before
+) -> None:
+    """The operator may start the Restore runbook (the deployment asks for approval) and
+    tries, from their own credentials, every way to a restore nobody approved: approving
+    it themselves, claiming it is a run's rollback (by its parameters: the run and AMI
+    before named; by a parameter the runbook does not declare), starting the per-instance
+    runbook whose rollback is not asked again, or a runbook of their own that would start
+    the restore as its child. Only the second deployed approver's approval lets it go on.
+    The Restore's CheckRestore takes a rollback only from the execution's real parent, an
+    aws:executeAutomation of the per-instance runbook."""
+    instance, before = image_before
+    operator = people[OPERATOR]("ssm")
+    restore = deployed.names["Restore"]
+    restore_id = operator.start_automation_execution(
+        DocumentName=restore,
+        Parameters={"InstanceId": [instance], "ImageId": [before], "RunId": [FAKE_RUN]},
+    )["AutomationExecutionId"]
+
+    def status() -> str:
+        return execution(operator, restore_id)["AutomationExecutionStatus"]
+
+    target.wait_until(
+        lambda: status() not in ("Pending", "InProgress"),
+        target.timeouts.step,
+        what=lambda: f"{restore_id} is {status()}",
+        poll=0.01,
+    )
+    assert status() == "Waiting", steps_by_name(execution(operator, restore_id))
+    seen = execution(operator, restore_id)  # what the operator sees of it
+    assert "ParentAutomationExecutionId" not in seen
+    steps = steps_by_name(seen)
+    outputs = steps["CheckRestore"]["Outputs"]
+    assert (outputs["Rollback"], outputs["RequireApproval"]) == (["false"], ["true"]), outputs
+    assert outputs["ImageId"] == [before] and outputs["RunId"] == [FAKE_RUN], outputs
+    assert steps["ApproveRestore"]["StepStatus"] == "Waiting", steps["ApproveRestore"]
+    # Approving it themselves: IAM refuses the signal.
+    with pytest.raises(ClientError) as raised:
+        operator.send_automation_signal(AutomationExecutionId=restore_id, SignalType="Approve")
+    assert code(raised.value) in DENIED_CODES, raised.value
+    assert "ssm:SendAutomationSignal" in str(raised.value)
+    # With the approver policy but not a deployed approver: aws:approve refuses it.
+    with pytest.raises(ClientError) as raised:
+        people[UNLISTED]("ssm").send_automation_signal(
+            AutomationExecutionId=restore_id, SignalType="Approve"
+        )
+    assert code(raised.value) == "InvalidAutomationSignalException", raised.value
+    # A rollback by a parameter: the runbook declares none, the start is refused.
+    for claim in ({"Rollback": ["true"]}, {"ParentAutomationExecutionId": [FAKE_RUN]}):
+        with pytest.raises(ClientError) as raised:
+            operator.start_automation_execution(
+                DocumentName=restore, Parameters={"InstanceId": [instance], **claim}
+            )
+        assert code(raised.value) == "InvalidAutomationExecutionParametersException", (
+            claim,
+            raised.value,
+        )
+    # The per-instance runbook, whose own rollback asks no second approval: IAM refuses.
+    with pytest.raises(ClientError) as raised:
+        operator.start_automation_execution(
+            DocumentName=deployed.names["AutomationProcess"],
+            Parameters={"InstanceId": [instance], "RollbackOnFailure": ["true"]},
+        )
+    assert code(raised.value) in DENIED_CODES, raised.value
+    assert "ssm:StartAutomationExecution" in str(raised.value)
+    # A runbook of their own that would start the restore as its child: not even made.
+    with pytest.raises(ClientError) as raised:
+        operator.create_document(
+            Name=f"{deployed.stem}-FakeRollback",
+            Content=json.dumps(
+                {
+                    "schemaVersion": "0.3",
+                    "mainSteps": [
+                        {
+                            "name": "Restore",
+                            "action": "aws:executeAutomation",
+                            "inputs": {
+                                "DocumentName": restore,
+                                "RuntimeParameters": {"InstanceId": [instance]},
+                            },
+                        }
+                    ],
+                }
+            ),
+            DocumentType="Automation",
+            DocumentFormat="JSON",
+        )
+    assert code(raised.value) in DENIED_CODES, raised.value
+    assert status() == "Waiting"
+    # A deployed approver lets it go on: the instance is restored from its AMI before.
+    people[SECOND_APPROVER]("ssm").send_automation_signal(
+        AutomationExecutionId=restore_id, SignalType="Approve"
+    )
+    done = wait_ended(target, restore_id)
+    steps = steps_by_name(done)
+    assert done["AutomationExecutionStatus"] == "Success", steps
+    assert steps["ApproveRestore"]["StepStatus"] == "Success"
+    assert done["ExecutedBy"] == user_arn(OPERATOR)
+    summary = done["Outputs"]["ReportRestore.Summary"][0]
+    assert summary.startswith(f"{instance} restored from {before} (its AMI before run {FAKE_RUN})")
+    assert instance_state(target.client("ec2"), instance) == "running"
 
 
 # -- 6. the role and other people's AMIs ---------------------------------------------------------
