@@ -132,3 +132,16 @@ def window_schedules(endpoint: str, **settings: object) -> dict:
     )
     with urllib.request.urlopen(request) as response:
         return json.load(response)
+
+
+def eventbridge_schedules(endpoint: str, **settings: object) -> dict:
+    """Set how EventBridge Scheduler schedules drive the embedded AWS, and read what they
+    invoked (its control)."""
+    request = urllib.request.Request(
+        f"{endpoint}/_winupdate/eventbridge-scheduler/schedules",
+        data=json.dumps(settings).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)

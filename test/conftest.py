@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from automation_support import window_schedules
+from automation_support import eventbridge_schedules, window_schedules
 from winupdate.local.server import EmbeddedAws
 
 # Modelled seconds per wall second in tests: an hour-long step timeout lasts ~6 s.
@@ -24,6 +24,8 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
     # minutes of a session, on a day that depends on when the suite runs: schedules start
     # nothing unless a test asks for them (test_window_schedules.py).
     window_schedules(aws.endpoint, Paused=True)
+    # Likewise EventBridge Scheduler schedules (test_eventbridge_schedules.py).
+    eventbridge_schedules(aws.endpoint, Paused=True)
     yield aws
     aws.stop()
 

@@ -20,6 +20,7 @@ HANDLER_MODULES = [
     "winupdate.local.faults",
     "winupdate.local.fleet.handlers",
     "winupdate.local.maintenance_windows",
+    "winupdate.local.eventbridge_scheduler",
     "winupdate.local.automation.responses",
     "winupdate.local.automation.document_checks",
     "winupdate.local.automation.service_settings",
@@ -35,6 +36,8 @@ SERVICES = {
     "fleet": "winupdate.local.fleet.service:fleet",
     # After automation: its engine runs the scheduled-time wake-ups.
     "maintenance-windows": "winupdate.local.maintenance_windows.scheduler:WindowScheduler",
+    # After automation and iam: it invokes targets on the engine, as the schedule's role.
+    "eventbridge-scheduler": "winupdate.local.eventbridge_scheduler.scheduler:EventBridgeScheduler",
 }
 
 
