@@ -12,6 +12,13 @@ require_approval = false) for that tag value only and checks, for each fault:
 - exactly one message about the faulted instance's run, naming the failed step and why;
 - the healthy instance succeeded, with both AMIs and one success message.
 
+The deployment rolls back (rollback_on_failure = true): a fault that fails the update
+(the command fails or times out, its reboot never completes) puts the instance back to its
+run's before-AMI first (the Restore runbook, as that run's rollback: no approval asked);
+the before-AMI is kept and the one message says "rolled back to ami-…". When the rollback
+itself fails (a root volume replacement that fails), the message says so and the state is
+restored all the same. A fault before the update is not rolled back: nothing was changed.
+
 A cancel (StopAutomationExecution on one instance's run or on the Start run, during the
 update) is a path like any other: the instance is back in the state it was found in, its
 before-AMI is kept, and it gets one message saying it was cancelled, where, and which AMIs
@@ -53,7 +60,10 @@ SUCCEEDED = {"Success", "CompletedWithSuccess"}
 REBOOTING = [{"kb": "KB5034439", "severity": "Critical", "category": "SecurityUpdates"}]
 FAULTS = "fault injection: a real account cannot be told to fail"
 # The runs do not ask for approval: a deployment fact (safety invariant 1), not a parameter.
-DEPLOYMENT_VARIABLES = {"require_approval": False}
+# A failed update rolls back: only the cases whose fault fails the update see it (a fault
+# before the update, or a cancel, takes the path it took without rollback).
+DEPLOYMENT_VARIABLES = {"require_approval": False, "rollback_on_failure": True}
+UPDATE = "AWS-InstallWindowsUpdates"
 THROTTLING_RETRY = "/ssm/automation/throttling-retry-time-limit"
 
 pytestmark = [
@@ -125,8 +135,10 @@ def assert_contained(
     step: str,
     reason: str,
     before_ami: bool,
+    rolled_back: bool = False,
 ) -> dict[str, Any]:
-    """The common checks of the matrix; returns the faulted instance's failure message."""
+    """The common checks of the matrix; returns the faulted instance's failure message.
+    ``rolled_back``: its subject names the before-AMI it was rolled back to."""
     ec2, ssm = target.client("ec2"), target.client("ssm")
     faulted = run.children[fleet.faulted]
     steps = steps_by_name(faulted)
@@ -146,7 +158,10 @@ def assert_contained(
     mine = run.messages_of(fleet.faulted)
     assert len(mine) == 1, mine
     message = mine[0]
-    assert message["Subject"] == f"Windows Update failed for {fleet.faulted}"
+    subject = f"Windows Update failed for {fleet.faulted}"
+    if rolled_back:
+        subject += f" (rolled back to {phases['UpdateBefore']['ImageId']})"
+    assert message["Subject"] == subject
     assert f"Failed step: {step}\n" in message["Message"], message["Message"]
     found = re.search(r"^Reason: (.+)$", message["Message"], re.MULTILINE)
     assert found and re.search(reason, found.group(1), re.IGNORECASE), message["Message"]
@@ -156,6 +171,46 @@ def assert_contained(
     assert f"{fleet.faulted} (" in summary["Message"]
     assert fleet.healthy not in summary["Message"].split("Failed instances:")[1]
     return message
+
+
+def rollback_of(run: Run, fleet: SmallFleet, target: Target) -> dict[str, Any]:
+    """The faulted instance's rollback: the Restore execution its run started, as its child,
+    from its own before-AMI, without asking for an approval."""
+    ssm = target.client("ssm")
+    steps = steps_by_name(run.children[fleet.faulted])
+    assert steps["RollBackOnFailure"]["StepStatus"] == "Success", steps["RollBackOnFailure"]
+    (restore_id,) = steps["RestoreImageBeforeOnFailure"]["Outputs"]["ExecutionId"]
+    restore = execution(ssm, restore_id)
+    assert restore["ParentAutomationExecutionId"] == run.child_id(fleet.faulted)
+    restore_steps = steps_by_name(restore)
+    outputs = restore_steps["CheckRestore"]["Outputs"]
+    before = images(target.client("ec2"), fleet.faulted)["UpdateBefore"]
+    assert outputs["ImageId"] == [before["ImageId"]], outputs
+    assert (outputs["Rollback"], outputs["RequireApproval"]) == (["true"], ["false"]), outputs
+    assert restore_steps["ApproveRestore"]["StepStatus"] == "Pending"
+    return restore
+
+
+def assert_rolled_back(run: Run, fleet: SmallFleet, target: Target, message: dict) -> None:
+    """The update failed and the faulted instance was put back to its before-AMI: its root
+    volume replaced from that AMI (kept, available), one message saying so; the Restore sent
+    none of its own (its run reports the rollback)."""
+    ec2 = target.client("ec2")
+    before = images(ec2, fleet.faulted)["UpdateBefore"]
+    restore = rollback_of(run, fleet, target)
+    steps = steps_by_name(run.children[fleet.faulted])
+    assert steps["RestoreImageBeforeOnFailure"]["StepStatus"] == "Success", steps
+    assert restore["AutomationExecutionStatus"] == "Success", steps_by_name(restore)
+    (task,) = ec2.describe_replace_root_volume_tasks(
+        Filters=[{"Name": "instance-id", "Values": [fleet.faulted]}]
+    )["ReplaceRootVolumeTasks"]
+    assert (task["TaskState"], task["ImageId"]) == ("succeeded", before["ImageId"]), task
+    summary = restore["Outputs"]["ReportRestore.Summary"][0]
+    assert summary.startswith(f"{fleet.faulted} restored from {before['ImageId']} "), summary
+    assert f"\nRolled back to {before['ImageId']}: {summary}\n" in message["Message"], message
+    assert "FAILED" not in message["Message"], message["Message"]
+    outputs = run.children[fleet.faulted]["Outputs"]
+    assert outputs["ReportFailure.RolledBackTo"] == [before["ImageId"]], outputs
 
 
 # -- the matrix ----------------------------------------------------------------------------------
@@ -198,21 +253,29 @@ def test_agent_never_comes_online(deployed, target, mailbox, control, make_fleet
     assert update_commands(target.client("ssm"), fleet.faulted) == []
 
 
+# The update fails: each of these is rolled back to its before-AMI.
 def test_run_command_fails(deployed, target, mailbox, control, make_fleet):
     fleet = make_fleet(faulted="running", healthy="stopped")
-    control.fleet_fault("command_fails", fleet.faulted, count=1)
+    control.fleet_fault("command_fails", fleet.faulted, count=1, document=UPDATE)
     run = finish(target, mailbox, start_run(deployed, target, fleet))
-    message = assert_contained(run, fleet, target, "InstallUpdates", "Failed", before_ami=True)
+    message = assert_contained(
+        run, fleet, target, "InstallUpdates", "Failed", before_ami=True, rolled_back=True
+    )
     assert "ResponseCode 1" in message["Message"]
+    assert_rolled_back(run, fleet, target, message)
     [command] = update_commands(target.client("ssm"), fleet.faulted)
     assert command["Status"] == "Failed"
 
 
 def test_run_command_times_out(deployed, target, mailbox, control, make_fleet):
     fleet = make_fleet(faulted="stopped")
-    control.fleet_fault("command_times_out", fleet.faulted, count=1)
+    control.fleet_fault("command_times_out", fleet.faulted, count=1, document=UPDATE)
     run = finish(target, mailbox, start_run(deployed, target, fleet))
-    assert_contained(run, fleet, target, "InstallUpdates", "time", before_ami=True)
+    message = assert_contained(
+        run, fleet, target, "InstallUpdates", "time", before_ami=True, rolled_back=True
+    )
+    # Rolled back while started for its update, then stopped again as it was found.
+    assert_rolled_back(run, fleet, target, message)
 
 
 def test_update_reboot_never_completes(deployed, target, mailbox, control, make_fleet):
@@ -222,9 +285,57 @@ def test_update_reboot_never_completes(deployed, target, mailbox, control, make_
     )
     control.fleet_fault("reboot_never_completes", fleet.faulted, count=1)
     run = finish(target, mailbox, start_run(deployed, target, fleet))
-    assert_contained(run, fleet, target, "InstallUpdates", "time", before_ami=True)
-    # EC2 still says running (the OS hangs inside it): running stays running.
+    message = assert_contained(
+        run, fleet, target, "InstallUpdates", "time", before_ami=True, rolled_back=True
+    )
+    # EC2 still says running (the OS hangs inside it): the root volume replacement of the
+    # rollback reboots it onto its before-AMI's disk; running stays running.
+    assert_rolled_back(run, fleet, target, message)
     assert instance_state(target.client("ec2"), fleet.faulted) == "running"
+
+
+def test_a_rollback_whose_root_volume_replacement_fails(
+    deployed, target, mailbox, control, make_fleet
+):
+    # The update fails, and so does the rollback's root volume replacement (the original
+    # root volume stays attached): the message says the rollback failed and why, the state
+    # is restored, the before-AMI is kept.
+    fleet = make_fleet(faulted="stopped")
+    control.fleet_fault("command_fails", fleet.faulted, count=1, document=UPDATE)
+    control.fleet_fault("root_volume_replacement_fails", fleet.faulted, count=1)
+    run = finish(target, mailbox, start_run(deployed, target, fleet))
+    message = assert_contained(run, fleet, target, "InstallUpdates", "Failed", before_ami=True)
+    restore = rollback_of(run, fleet, target)
+    steps = steps_by_name(run.children[fleet.faulted])
+    assert steps["RestoreImageBeforeOnFailure"]["StepStatus"] == "Failed", steps
+    restore_steps = steps_by_name(restore)
+    assert restore["AutomationExecutionStatus"] == "Failed", restore_steps
+    assert restore_steps["CheckRootVolume"]["StepStatus"] == "Failed", restore_steps
+    before = images(target.client("ec2"), fleet.faulted)["UpdateBefore"]
+    text = message["Message"]
+    # The task failed; the original root volume stays attached.
+    (task,) = target.client("ec2").describe_replace_root_volume_tasks(
+        Filters=[{"Name": "instance-id", "Values": [fleet.faulted]}]
+    )["ReplaceRootVolumeTasks"]
+    assert (task["TaskState"], task["ImageId"]) == ("failed", before["ImageId"]), task
+    (reservation,) = target.client("ec2").describe_instances(InstanceIds=[fleet.faulted])[
+        "Reservations"
+    ]
+    found = reservation["Instances"][0]
+    root = [m for m in found["BlockDeviceMappings"] if m["DeviceName"] == found["RootDeviceName"]]
+    assert [m["Ebs"]["VolumeId"] for m in root] == restore_steps["CheckRestore"]["Outputs"][
+        "RootVolume"
+    ]
+    (reason,) = restore["Outputs"]["ReportRestoreFailure.Reason"]
+    assert "TaskState is ['failed']" in reason, reason
+    rollback = (
+        f"Rollback to the AMI before FAILED ({before['ImageId']}): {reason}; "
+        f"automation {restore['AutomationExecutionId']}"
+    )
+    assert f"\n{rollback}\n" in text, text
+    assert "Recovery steps that also failed: RestoreImageBeforeOnFailure" in text, text
+    assert "Rolled back to" not in text, text
+    assert run.children[fleet.faulted]["Outputs"]["ReportFailure.RolledBackTo"] == [""]
 
 
 def cancel_during_update(target: Target, control: ControlClient, fleet: SmallFleet) -> None:
