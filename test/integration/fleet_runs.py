@@ -56,7 +56,9 @@ class Run:
         return [m for m in self.messages if self.child_id(instance_id) in m["Message"]]
 
     def summary(self) -> dict[str, Any]:
-        summaries = [m for m in self.messages if m["Subject"].startswith("Windows Update run")]
+        summaries = [
+            m for m in self.messages if (m["Subject"] or "").startswith("Windows Update run")
+        ]
         assert len(summaries) == 1, summaries
         return summaries[0]
 
