@@ -5,26 +5,29 @@ measured apart from the successful ones'."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import subprocess
+import sys
 
-from winupdate.bench.fleet import FleetBench, run_fleet_bench
-from winupdate.errors import UsageError
+# Each `bench fleet` run is a process of its own: this session's embedded AWS already runs
+# in the test process, and a process holds one.
+COMMAND = [sys.executable, "-m", "winupdate.cli", "bench", "fleet", "--json"]
+FLEET = ["--instances", "4", "--concurrency", "2", "--faults", "command_fails:1"]
 
 
-def bench(rollback: bool) -> dict:
-    return run_fleet_bench(
-        FleetBench(
-            instances=4,
-            concurrency=2,
-            documents="module",
-            faults={"command_fails": 1},
-            rollback=rollback,
-        )
-    )
+def bench_runs(*variants: list[str]) -> list[dict]:
+    """The runs at once (two cores), each one's JSON."""
+    runs = [subprocess.Popen(COMMAND + v, stdout=subprocess.PIPE, text=True) for v in variants]
+    results = []
+    for run in runs:
+        out, _ = run.communicate(timeout=300)
+        assert run.returncode == 0
+        results.append(json.loads(out))
+    return results
 
 
 def test_a_rolled_back_instance_is_measured_and_holds_two_slots_only_then():
-    without, rolled = bench(False), bench(True)
+    without, rolled = bench_runs(FLEET, [*FLEET, "--rollback"])
     assert without["instance_s_rolled_back"] is None and without["peak_slots_per_instance"] == 1
     (failed,) = rolled["failed_instances"]
     assert failed == without["failed_instances"][0]
@@ -38,7 +41,10 @@ def test_a_rolled_back_instance_is_measured_and_holds_two_slots_only_then():
 
 
 def test_rollback_is_the_modules_option_only():
-    with pytest.raises(UsageError, match="--documents module"):
-        run_fleet_bench(
-            FleetBench(instances=2, concurrency=1, documents="seed", faults={}, rollback=True)
-        )
+    refused = subprocess.run(
+        [*COMMAND, "--documents", "seed", "--rollback"], capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2
+    assert (
+        "--rollback is the module's rollback_on_failure: use --documents module" in refused.stderr
+    )

@@ -922,6 +922,11 @@ def test_a_rollback_that_fails_is_reported_and_the_state_restored(
     assert "Failed step: InstallUpdates\n" in text, text
     assert f"\nRollback to the AMI before FAILED ({image_id}): " in text, text
     assert f"; automation {restore['AutomationExecutionId']}\n" in text, text
+    # Its data volume had come from the AMI already: the message says it is half restored,
+    # and its first line no longer claims that nothing changed after the failed step.
+    assert "HALF RESTORED: the data volumes were restored (" in text, text
+    assert "but the root volume was not replaced" in text, text
+    assert "the instance could NOT be rolled back after the failed step" in text, text
     result = instance_result(
         Aws(endpoint_url=target.endpoint, session=target.session), instance, child_id
     )
