@@ -30,6 +30,7 @@ OutputS3KeyPrefix); automation-actions.md (onFailure ``step:``, aws:executeAutom
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
 import uuid
@@ -54,6 +55,7 @@ from integration.instances import (
 )
 from integration.leftovers import Ledger
 from integration.mailbox import Mailbox
+from integration.policy_lint import findings
 from winupdate.run.aws import Aws
 from winupdate.run.summary import instance_result
 from winupdate.run.teardown import images_of_instances
@@ -935,3 +937,31 @@ def test_a_rollback_that_fails_is_reported_and_the_state_restored(
     assert "; rollback failed: " in (result.failure_text or "")
     # The other instance, whose update had nothing injected, succeeded.
     assert run.children[pair.faulted]["AutomationExecutionStatus"] == "Success"
+
+
+def test_the_hook_and_output_statements_pass_parliament(deployed: Deployment, target: Target):
+    """With hooks and command_output, the role gains SendHookDocuments and the instance role
+    its output policy: both linted as deployed (the other statements are linted in
+    test_module_on_embedded_aws.py, whose deployment has neither)."""
+    iam = target.client("iam")
+    role = f"{deployed.variables['document_prefix']}WindowsUpdateAutomation"
+    document = iam.get_role_policy(RoleName=role, PolicyName="WindowsUpdateAutomation")[
+        "PolicyDocument"
+    ]
+    policy = json.loads(document) if isinstance(document, str) else document
+    (hooks,) = [s for s in policy["Statement"] if s["Sid"] == "SendHookDocuments"]
+    assert len(hooks["Resource"]) == 2  # exactly the two hook documents
+    output = json.loads(deployed.outputs["instance_output_policy_json"])
+    profile = iam.get_instance_profile(
+        InstanceProfileName=deployed.outputs["instance_profile_name"]
+    )
+    (instance_role,) = profile["InstanceProfile"]["Roles"]
+    deployed_output = iam.get_role_policy(
+        RoleName=instance_role["RoleName"], PolicyName="WindowsUpdateCommandOutput"
+    )["PolicyDocument"]
+    deployed_output = (
+        json.loads(deployed_output) if isinstance(deployed_output, str) else deployed_output
+    )
+    assert deployed_output == output
+    hooks_policy = {"Version": "2012-10-17", "Statement": [hooks]}
+    assert findings({"role": hooks_policy, "instance": output}) == set()

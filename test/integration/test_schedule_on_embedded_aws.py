@@ -15,6 +15,7 @@ here for this file only (test/conftest.py pauses them for the session).
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from typing import Any
@@ -26,6 +27,7 @@ from integration.aws_target import Target, approver_arn, unique_stem
 from integration.deployment import REPO, Deployment, copy_fixture
 from integration.instances import instance_state
 from integration.leftovers import Ledger
+from integration.policy_lint import findings
 from winupdate.terraform import Terraform
 
 FIXTURE = REPO / "test" / "integration" / "fixtures" / "module_schedule"
@@ -136,3 +138,23 @@ def test_the_schedule_alone_starts_a_run_that_patches_the_tagged_instances(
         ]
     }
     assert "Approve" not in steps or steps["Approve"]["StepStatus"] != "Success"
+
+
+def test_the_schedule_roles_policy_passes_parliament(deployed: Deployment, target: Target):
+    """The schedule's own role, as deployed, linted like the module's other policies."""
+    role = deployed.outputs["eventbridge_schedule_role_arn"].rsplit("/", 1)[1]
+    iam = target.client("iam")
+    (name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+    deployed_policy = json.loads(document) if isinstance(document, str) else document
+    assert deployed_policy == json.loads(deployed.outputs["eventbridge_schedule_policy_json"])
+    # The one finding, and why it stays: the same as the operator policy's (policy_lint.py).
+    assert findings({"schedule": deployed_policy}) == set(SCHEDULE_SUPPRESSED)
+
+
+SCHEDULE_SUPPRESSED = {
+    ("schedule", "PassTheAutomationRoleToSsm", "PERMISSIONS_MANAGEMENT_ACTIONS"): (
+        "iam:PassRole of the module's Automation role only, to ssm.amazonaws.com only: the "
+        "Start runbook the schedule starts runs as that role (automation-setup-iam.md)"
+    ),
+}
