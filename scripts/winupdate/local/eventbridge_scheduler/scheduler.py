@@ -54,7 +54,6 @@ import itertools
 import json
 import re
 import sys
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -62,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.scheduler.models import scheduler_backends
 
+from ..clock_schedules import ClockScheduler
 from ..maintenance_windows.schedule import (
     Expression,
     ScheduleError,
@@ -166,57 +166,19 @@ class _Entry:
     invocations: list[Invocation] = field(default_factory=list)
 
 
-class EventBridgeScheduler:
+class EventBridgeScheduler(ClockScheduler):
     name = "eventbridge-scheduler"
+    engine_key = ENGINE_KEY
+    idle_seconds = POLL_SECONDS
 
     def __init__(self, aws: EmbeddedAws) -> None:
-        self.aws = aws
-        self.lock = threading.RLock()
+        super().__init__(aws)
         self._entries: dict[str, _Entry] = {}  # by schedule ARN
-        self.follow_until: float | None = None
-        self.paused = False
         self.invocations: list[Invocation] = []
         self._seq = itertools.count()
 
-    # -- service protocol ---------------------------------------------------------------
-    def start(self) -> None:
-        if not self.aws.clock.virtual:
-            self.aws.service("automation").engine.submit(ENGINE_KEY, self._runner())
-
-    def stop(self) -> None:
-        with self.lock:
-            self._entries.clear()
-            self.invocations.clear()
-        self.follow_until = None
-        self.paused = False
-
-    def tick(self) -> None:
-        self.fire_due()
-
-    def next_event(self) -> float | None:
-        if self.follow_until is None or self.paused:
-            return None
-        with self.lock:
-            self._refresh()
-            due = [
-                e.due
-                for e in self._entries.values()
-                if e.due is not None and e.due <= self.follow_until
-            ]
-        return min(due, default=None)
-
-    def changed(self) -> None:
-        if not self.aws.clock.virtual:
-            self.aws.service("automation").engine.wake(ENGINE_KEY)
-
-    # -- scheduling ---------------------------------------------------------------------
-    def _runner(self):
-        while True:
-            self.fire_due()
-            now = self.aws.clock.now()
-            with self.lock:
-                due = [e.due for e in self._entries.values() if e.due is not None]
-            yield min([now + POLL_SECONDS, *due])
+    def _clear(self) -> None:
+        self.invocations.clear()
 
     def _schedules(self) -> list[tuple[str, Any]]:
         found = []

@@ -28,12 +28,12 @@ starting a task, as the runner does for any window past its cutoff.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from moto.ssm.models import FakeMaintenanceWindow, ssm_backends
 
+from ..clock_schedules import ClockScheduler
 from .schedule import ScheduleError, WindowSchedule
 
 if TYPE_CHECKING:
@@ -83,60 +83,18 @@ class _Entry:
     due: float | None
 
 
-class WindowScheduler:
+class WindowScheduler(ClockScheduler):
     name = "maintenance-windows"
+    engine_key = ENGINE_KEY
+    idle_seconds = IDLE_SECONDS
 
     def __init__(self, aws: EmbeddedAws) -> None:
-        self.aws = aws
-        self.lock = threading.RLock()
+        super().__init__(aws)
         self._entries: dict[tuple[str, str, str], _Entry] = {}
-        # Virtual time: scheduled times up to this one are events the clock jumps to.
-        self.follow_until: float | None = None
-        # Set by a harness that must not be surprised by a window of its own (any clock).
-        self.paused = False
         self.started: list[str] = []  # window execution ids started by a schedule
 
-    # -- service protocol ---------------------------------------------------------------
-    def start(self) -> None:
-        if not self.aws.clock.virtual:
-            self.aws.service("automation").engine.submit(ENGINE_KEY, self._runner())
-
-    def stop(self) -> None:
-        with self.lock:
-            self._entries.clear()
-            self.started.clear()
-        self.follow_until = None
-        self.paused = False
-
-    def tick(self) -> None:
-        self.fire_due()
-
-    def next_event(self) -> float | None:
-        """Virtual time: the next scheduled time the clock should jump to, if following."""
-        if self.follow_until is None or self.paused:
-            return None
-        with self.lock:
-            self._refresh()
-            due = [
-                e.due
-                for e in self._entries.values()
-                if e.due is not None and e.due <= self.follow_until
-            ]
-        return min(due, default=None)
-
-    def changed(self) -> None:
-        """A window was created, updated or deleted: the scaled-time runner looks again."""
-        if not self.aws.clock.virtual:
-            self.aws.service("automation").engine.wake(ENGINE_KEY)
-
-    # -- scheduling ---------------------------------------------------------------------
-    def _runner(self):
-        while True:
-            self.fire_due()
-            now = self.aws.clock.now()
-            with self.lock:
-                due = [e.due for e in self._entries.values() if e.due is not None]
-            yield min([now + IDLE_SECONDS, *due])
+    def _clear(self) -> None:
+        self.started.clear()
 
     def _refresh(self) -> None:
         """Entries for the windows moto holds now (lock held)."""

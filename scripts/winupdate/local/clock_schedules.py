@@ -1,0 +1,85 @@
+"""What the services that start things at scheduled times share (maintenance windows'
+``maintenance_windows.scheduler``, EventBridge Scheduler's ``eventbridge_scheduler``): on the
+scaled clock a runner on the engine fires what is due and sleeps until the next due time
+(or ``idle_seconds``); on the virtual clock nothing fires unless a harness follows the clock
+(``follow_until``), and the clock jumps to the next due time. ``paused`` stops both.
+
+A subclass keeps ``_entries`` (objects with a ``due`` time or None), refreshes them from
+moto's records in ``_refresh`` (lock held), fires what is due in ``fire_due``, and clears its
+own records in ``_clear``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .server import EmbeddedAws
+
+
+class ClockScheduler:
+    #: The engine key of the scaled-time runner, one per service.
+    engine_key = ""
+    #: How long the runner sleeps with nothing due (a new schedule wakes it: ``changed``).
+    idle_seconds = 3600.0
+
+    def __init__(self, aws: EmbeddedAws) -> None:
+        self.aws = aws
+        self.lock = threading.RLock()
+        self._entries: dict[Any, Any] = {}
+        self.follow_until: float | None = None
+        # Set by a harness that must not be surprised by a schedule of its own (any clock).
+        self.paused = False
+
+    # -- what a subclass does ---------------------------------------------------------------
+    def _refresh(self) -> None:
+        raise NotImplementedError
+
+    def fire_due(self) -> None:
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        """The subclass's own records of what it started (lock held)."""
+
+    # -- service protocol -------------------------------------------------------------------
+    def start(self) -> None:
+        if not self.aws.clock.virtual:
+            self.aws.service("automation").engine.submit(self.engine_key, self._runner())
+
+    def stop(self) -> None:
+        with self.lock:
+            self._entries.clear()
+            self._clear()
+        self.follow_until = None
+        self.paused = False
+
+    def tick(self) -> None:
+        self.fire_due()
+
+    def next_event(self) -> float | None:
+        """Virtual time: the next scheduled time the clock should jump to, if following."""
+        if self.follow_until is None or self.paused:
+            return None
+        with self.lock:
+            self._refresh()
+            due = [
+                e.due
+                for e in self._entries.values()
+                if e.due is not None and e.due <= self.follow_until
+            ]
+        return min(due, default=None)
+
+    def changed(self) -> None:
+        """A schedule was created, updated or deleted: the scaled-time runner looks again."""
+        if not self.aws.clock.virtual:
+            self.aws.service("automation").engine.wake(self.engine_key)
+
+    def _runner(self) -> Iterator[float]:
+        while True:
+            self.fire_due()
+            now = self.aws.clock.now()
+            with self.lock:
+                due = [e.due for e in self._entries.values() if e.due is not None]
+            yield min([now + self.idle_seconds, *due])
