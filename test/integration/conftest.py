@@ -14,6 +14,7 @@ Fixture scopes: ``target`` and ``ledger`` per session; ``deployed``, ``mailbox``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -157,8 +158,12 @@ def deployed(
     """The module applied once per test module, every name unique to it; destroyed at the
     end unless a test did (the finalizer is in place before the apply, which may fail
     half-way). A test module may set ``DEPLOYMENT_VARIABLES`` (a dict of the fixture's
-    input variables, such as ``maintenance_window_fan_out``) to deploy it otherwise."""
-    workdir = copy_fixture(MODULE_FIXTURE, tmp_path_factory.mktemp("module") / "module_local")
+    input variables, such as ``maintenance_window_fan_out``) to deploy it otherwise,
+    ``DEPLOYMENT_FIXTURE`` (another Terraform root under fixtures/), and
+    ``around_deployment(target)``, a context manager entered before the apply and left
+    after the destroy (e.g. schedules unpaused meanwhile)."""
+    fixture = getattr(request.module, "DEPLOYMENT_FIXTURE", MODULE_FIXTURE)
+    workdir = copy_fixture(fixture, tmp_path_factory.mktemp("module") / fixture.name)
     stem = unique_stem()
     ledger.stems.add(stem)
     approver = approver_arn(target.client("sts").get_caller_identity()["Arn"])
@@ -175,9 +180,15 @@ def deployed(
     tf = Terraform(workdir, env=env, variables=variables)
     deployment = Deployment(tf, workdir, env, variables, {}, approver, stem)
 
+    around = getattr(request.module, "around_deployment", None)
+    surrounding = contextlib.ExitStack()
+    if around is not None:
+        surrounding.enter_context(around(target))
+
     def destroy() -> None:
-        if deployment.tf.state_resources():
-            deployment.tf.destroy()
+        with surrounding:
+            if deployment.tf.state_resources():
+                deployment.tf.destroy()
 
     request.addfinalizer(destroy)
     tf.init()

@@ -15,20 +15,20 @@ here for this file only (test/conftest.py pauses them for the session).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from automation_support import eventbridge_schedules
-from integration.aws_target import Target, approver_arn, unique_stem
-from integration.deployment import REPO, Deployment, copy_fixture
+from integration.aws_target import Target
+from integration.deployment import REPO, Deployment
 from integration.instances import instance_state
-from integration.leftovers import Ledger
 from integration.policy_lint import findings
-from winupdate.terraform import Terraform
 
 FIXTURE = REPO / "test" / "integration" / "fixtures" / "module_schedule"
 
@@ -41,42 +41,18 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def deployed(
-    request: pytest.FixtureRequest, tmp_path_factory, target: Target, ledger: Ledger
-) -> Deployment:
-    """The module with its schedule, applied while schedules are unpaused (the first
-    invocation is due at creation); paused again and destroyed at the end."""
-    workdir = copy_fixture(FIXTURE, tmp_path_factory.mktemp("module") / "module_schedule")
-    stem = unique_stem()
-    ledger.stems.add(stem)
-    approver = approver_arn(target.client("sts").get_caller_identity()["Arn"])
-    variables = {
-        "region": target.region,
-        "document_prefix": f"{stem}-",
-        "target_tag_key": f"{stem}Update",
-        "target_tag_value": "ON",
-        "parameter_path_prefix": f"/{stem}/",
-        "approvers": [approver],
-    }
-    env = target.terraform_env()
-    tf = Terraform(workdir, env=env, variables=variables)
-    deployment = Deployment(tf, workdir, env, variables, {}, approver, stem)
-    endpoint = target.endpoint
+DEPLOYMENT_FIXTURE = FIXTURE
 
-    def destroy() -> None:
-        eventbridge_schedules(endpoint, Paused=True)
-        if deployment.tf.state_resources():
-            deployment.tf.destroy()
 
-    request.addfinalizer(destroy)
-    eventbridge_schedules(endpoint, Paused=False)
-    tf.init()
-    tf.apply()
-    deployment.outputs = tf.output()
-    if deployment.outputs.get("kms_key_arn"):
-        ledger.kms_keys.add(deployment.outputs["kms_key_arn"])
-    return deployment
+@contextlib.contextmanager
+def around_deployment(target: Target) -> Iterator[None]:
+    """Schedules unpaused while the module is applied (its first invocation is due at
+    creation) and until it is destroyed; paused again for the rest of the session."""
+    eventbridge_schedules(target.endpoint, Paused=False)
+    try:
+        yield
+    finally:
+        eventbridge_schedules(target.endpoint, Paused=True)
 
 
 def images(ec2: Any, instance_id: str) -> list[str]:
