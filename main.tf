@@ -57,10 +57,12 @@ locals {
   # An empty filter (no categories, no KBs) is left out: AWS's AutomationParameterValue is
   # 1-512 characters, and the per-instance runbook's default is the same empty value.
   # Where the messages say the whole output of a command is (command_output).
-  command_output_where = join(" and ", concat(
+  # In message_language, like the messages that carry it.
+  japanese = var.message_language == "ja"
+  command_output_where = join(local.japanese ? " と " : " and ", concat(
     var.command_output.s3_bucket_name == null ? [] : ["s3://${var.command_output.s3_bucket_name}/${var.command_output.s3_key_prefix}"],
-    var.command_output.cloudwatch_log_group_name == null ? [] : ["CloudWatch Logs group ${var.command_output.cloudwatch_log_group_name}"],
-    var.command_output.s3_bucket_name == null && var.command_output.cloudwatch_log_group_name == null ? ["GetCommandInvocation, its first 24,000 characters (set command_output to keep all of it)"] : [],
+    var.command_output.cloudwatch_log_group_name == null ? [] : [local.japanese ? "CloudWatch Logs のロググループ ${var.command_output.cloudwatch_log_group_name}" : "CloudWatch Logs group ${var.command_output.cloudwatch_log_group_name}"],
+    var.command_output.s3_bucket_name == null && var.command_output.cloudwatch_log_group_name == null ? [local.japanese ? "GetCommandInvocation（先頭 24,000 文字まで。すべてを残すには command_output を設定してください）" : "GetCommandInvocation, its first 24,000 characters (set command_output to keep all of it)"] : [],
   ))
 
   start_runbook = yamldecode(module.runbooks.rendered["AutomationStart"])
@@ -182,6 +184,9 @@ module "runbooks" {
     OutputToCloudWatch       = var.command_output.cloudwatch_log_group_name != null
     CloudWatchLogGroupName   = var.command_output.cloudwatch_log_group_name == null ? "" : var.command_output.cloudwatch_log_group_name
     CommandOutputWhere       = local.command_output_where
+    # message_language: fixed texts switch on Japanese (%{ if }), the scripts read MessageLanguage.
+    Japanese        = local.japanese
+    MessageLanguage = var.message_language
   }
   tags = var.tags
 }

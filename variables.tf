@@ -61,6 +61,17 @@ variable "approval_timeout_seconds" {
   }
 }
 
+variable "message_language" {
+  description = "The language of every message the runbooks send (approval requests, per-instance messages, the run's summary): \"en\" (English) or \"ja\" (Japanese). Ids, AMI names, step names and AWS's own error texts stay as they are."
+  type        = string
+  default     = "en"
+
+  validation {
+    condition     = contains(["en", "ja"], var.message_language)
+    error_message = "message_language must be \"en\" (English) or \"ja\" (Japanese): the runbooks carry their messages in these two languages only."
+  }
+}
+
 variable "require_approval" {
   description = "Whether a run started by hand asks the approvers first (rendered into the Start runbook: a person who starts a run cannot skip it); true needs at least one of approvers."
   type        = bool

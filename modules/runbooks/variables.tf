@@ -52,6 +52,9 @@ variable "defaults" {
     OutputToCloudWatch         = bool
     CloudWatchLogGroupName     = string
     CommandOutputWhere         = string
+    # The messages' language: Japanese for the %{ if } of fixed texts, "en" or "ja" for the scripts.
+    Japanese        = bool
+    MessageLanguage = string
   })
 }
 

@@ -159,3 +159,25 @@ run "no_update_before_the_before_image" {
     error_message = "Every failing step of the Process runbook must lead to the failure path."
   }
 }
+
+# message_language = "ja": the fixed texts in Japanese, the scripts told their language.
+run "messages_render_in_japanese" {
+  command = plan
+
+  variables {
+    message_language = "ja"
+  }
+
+  assert {
+    condition     = strcontains(one([for step in yamldecode(output.rendered_documents["AutomationProcess"]).mainSteps : step.inputs.Subject if step.name == "PublishSuccess"]), "成功しました")
+    error_message = "With message_language = \"ja\" the success message's subject must be Japanese."
+  }
+  assert {
+    condition     = strcontains(one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.Message if step.name == "Approve"]), "承認または却下してください")
+    error_message = "With message_language = \"ja\" the approval request must be Japanese."
+  }
+  assert {
+    condition     = alltrue([for base in ["AutomationStart", "AutomationProcess", "Restore"] : strcontains(output.rendered_documents[base], "LANGUAGE = 'ja'") && !strcontains(output.rendered_documents[base], "LANGUAGE = 'en'")])
+    error_message = "With message_language = \"ja\" every message script must be rendered with LANGUAGE = 'ja'."
+  }
+}

@@ -251,3 +251,16 @@ run "rejects_a_kb_both_included_and_excluded" {
     var.exclude_kbs,
   ]
 }
+
+# The messages come in English or Japanese only.
+run "rejects_a_message_language_the_runbooks_do_not_carry" {
+  command = plan
+
+  variables {
+    message_language = "fr"
+  }
+
+  expect_failures = [
+    var.message_language,
+  ]
+}

@@ -203,7 +203,10 @@ def template_variables(module_root: Path) -> dict[str, Any]:
             # pre_update_command, post_update_command and command_output default to unset.
             **hook_defaults("PreUpdate", var("pre_update_command")),
             **hook_defaults("PostUpdate", var("post_update_command")),
-            **output_defaults(var("command_output")),
+            **output_defaults(var("command_output"), var("message_language") == "ja"),
+            # message_language: Japanese = (message_language == "ja"), MessageLanguage as given.
+            "Japanese": var("message_language") == "ja",
+            "MessageLanguage": var("message_language"),
         },
     }
 
@@ -221,8 +224,9 @@ def hook_defaults(which: str, hook: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def output_defaults(output: dict[str, Any] | None) -> dict[str, Any]:
-    """The template values main.tf makes of command_output."""
+def output_defaults(output: dict[str, Any] | None, japanese: bool = False) -> dict[str, Any]:
+    """The template values main.tf makes of command_output (CommandOutputWhere in the
+    messages' language: ``japanese`` is message_language == "ja")."""
     output = output or {}
     bucket, group = output.get("s3_bucket_name"), output.get("cloudwatch_log_group_name")
     prefix = output.get("s3_key_prefix") or ""
@@ -230,14 +234,21 @@ def output_defaults(output: dict[str, Any] | None) -> dict[str, Any]:
     if bucket is not None:
         where.append(f"s3://{bucket}/{prefix}")
     if group is not None:
-        where.append(f"CloudWatch Logs group {group}")
+        where.append(
+            f"CloudWatch Logs のロググループ {group}"
+            if japanese
+            else f"CloudWatch Logs group {group}"
+        )
     if not where:
         where.append(
-            "GetCommandInvocation, its first 24,000 characters "
+            "GetCommandInvocation（先頭 24,000 文字まで。"
+            "すべてを残すには command_output を設定してください）"
+            if japanese
+            else "GetCommandInvocation, its first 24,000 characters "
             "(set command_output to keep all of it)"
         )
     return {
-        "CommandOutputWhere": " and ".join(where),
+        "CommandOutputWhere": (" と " if japanese else " and ").join(where),
         "OutputToS3": bucket is not None,
         "OutputS3BucketName": bucket or "",
         "OutputS3HasKeyPrefix": prefix != "",
