@@ -25,7 +25,7 @@ lint: $(STAMP)
 # Two workers, a test module each at a time (`loadscope`: a module's fixtures, such as the
 # applied module of an integration file, are built once); a worker has its own embedded AWS.
 unit: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope --durations=15
 
 validate: $(STAMP)
 	$(BIN)/winupdate validate documents --rendered
