@@ -573,12 +573,16 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(
         DocumentName=deployed.names["CreateImage"],
         Parameters={"InstanceId": [instance], "AddImageName": ["UpdateAfter"]},
     )["AutomationExecutionId"]
+    # One after the other, as the per-instance runbook uses them: the AMI reboots the
+    # instance, and a scan started meanwhile waits for its agent with a 600 s timeout, one
+    # wall second at the suite's speed, which a stall of a loaded machine can outlast (a
+    # scan TimedOut once on a fresh-clone CI run).
+    wait_for_run(target, image_run)
     scan_run = ssm.start_automation_execution(
         DocumentName=deployed.names["WindowsUpdate"],
         Parameters={"InstanceId": [instance], "Action": ["Scan"]},
     )["AutomationExecutionId"]
-    for execution_id in (image_run, scan_run):
-        wait_for_run(target, execution_id)
+    wait_for_run(target, scan_run)
     imaged = execution(ssm, image_run)
     assert imaged["AutomationExecutionStatus"] == "Success", steps_by_name(imaged)
     image_id = imaged["Outputs"]["CreateImage.ImageId"][0]
@@ -590,7 +594,10 @@ def test_the_standalone_runbooks_image_and_scan_one_instance(
         {"InstanceId": instance, "Phase": "UpdateAfter", "AutomationExecutionId": image_run},
     )
     scanned = execution(ssm, scan_run)
-    assert scanned["AutomationExecutionStatus"] == "Success", steps_by_name(scanned)
+    assert scanned["AutomationExecutionStatus"] == "Success", [
+        (s["StepName"], s["StepStatus"], s.get("FailureMessage", "")[:300])
+        for s in scanned.get("StepExecutions", [])
+    ]
     # The approved run installed everything: a scan finds nothing and installs nothing.
     assert scanned["Outputs"]["ParseUpdateResults.Found"] == ["0"]
     assert scanned["Outputs"]["ParseUpdateResults.Installed"] == ["0"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,3 +84,19 @@ def approve(aws: Aws, request: ApprovalRequest, caller_arn: str) -> None:
                     f"({error_message(err)})"
                 ) from err
             raise
+
+
+def answer_approval(
+    aws: Aws, request: ApprovalRequest, approve_it: bool, caller: str, say: Callable[[str], None]
+) -> None:
+    """A run's (or a restore's) approval request, once: approve it as the caller when asked
+    to, otherwise say who may approve it and how."""
+    if approve_it:
+        approve(aws, request, caller)
+        say(f"approved as {caller}")
+        return
+    approvers = ", ".join(request.approvers) or "see the runbook"
+    say(
+        f"waiting for approval (approvers: {approvers}); to approve run:\n"
+        f"  {approve_command(request.execution_id, aws.region)}"
+    )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .approve import approve, approve_command
+from .approve import answer_approval
 from .aws import Aws
 from .filters import check_filter_values, check_kb_overlap, given_filters
 from .follow import Follower, RunSnapshot, stop_run
@@ -122,15 +122,7 @@ class RunCommand:
         request = snapshot.approval
         if request is not None and not self.approval_handled:
             self.approval_handled = True
-            if self.options.approve:
-                approve(self.aws, request, self.caller)
-                self.say(f"approved as {self.caller}")
-            else:
-                approvers = ", ".join(request.approvers) or "see the runbook"
-                self.say(
-                    f"waiting for approval (approvers: {approvers}); to approve run:\n"
-                    f"  {approve_command(request.execution_id, self.aws.region)}"
-                )
+            answer_approval(self.aws, request, self.options.approve, self.caller, self.say)
         self.progress.update(snapshot)
 
     def interrupted(self, follower: Follower) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .approve import approve, approve_command
+from .approve import answer_approval
 from .aws import Aws
 from .drive import INTERRUPTED
 from .executions import FAILED_STEP, SUCCEEDED
@@ -176,15 +176,7 @@ class RestoreCommand:
         request = snapshot.approval
         if request is not None and not self.approval_handled:
             self.approval_handled = True
-            if self.options.approve:
-                approve(self.aws, request, self.caller)
-                self.say(f"approved as {self.caller}")
-            else:
-                approvers = ", ".join(request.approvers) or "see the runbook"
-                self.say(
-                    f"waiting for approval (approvers: {approvers}); to approve run:\n"
-                    f"  {approve_command(request.execution_id, self.aws.region)}"
-                )
+            answer_approval(self.aws, request, self.options.approve, self.caller, self.say)
         self.progress.update(snapshot)
 
     def finish(self, snapshot: RunSnapshot) -> int:
