@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -76,6 +77,25 @@ class ClockScheduler:
         if not self.aws.clock.virtual:
             self.aws.service("automation").engine.wake(self.engine_key)
 
+    def apply_settings(self, params: dict[str, Any]) -> None:
+        """A control's ``FollowUntil`` (virtual time: ISO 8601 with an offset, or epoch
+        seconds, up to which due times are events the clock jumps to; null: none) and
+        ``Paused`` (any clock: due times pass and nothing starts), checked before either is
+        set; the runner looks again."""
+        unknown = set(params) - {"FollowUntil", "Paused"}
+        if unknown:
+            raise ValueError(f"unknown settings {', '.join(sorted(unknown))}: FollowUntil, Paused")
+        follow = self.follow_until
+        if "FollowUntil" in params:
+            follow = time_setting(params["FollowUntil"])
+        paused = self.paused
+        if "Paused" in params:
+            if not isinstance(params["Paused"], bool):
+                raise ValueError(f"Paused must be true or false, not {params['Paused']!r}")
+            paused = params["Paused"]
+        self.follow_until, self.paused = follow, paused
+        self.changed()
+
     def _runner(self) -> Iterator[float]:
         while True:
             self.fire_due()
@@ -83,3 +103,18 @@ class ClockScheduler:
             with self.lock:
                 due = [e.due for e in self._entries.values() if e.due is not None]
             yield min([now + self.idle_seconds, *due])
+
+
+def time_setting(value: Any) -> float | None:
+    """``FollowUntil`` as epoch seconds (None: follow nothing)."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    try:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as err:
+        raise ValueError(f"FollowUntil must be ISO 8601 or epoch seconds, not {value!r}") from err
+    if when.tzinfo is None:
+        raise ValueError(f"FollowUntil {value!r} needs a UTC offset (Z or +hh:mm)")
+    return when.timestamp()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..dispatch import control
-from ..maintenance_windows.responses import _time_setting
 
 if TYPE_CHECKING:
     from ..server import EmbeddedAws
@@ -23,16 +22,7 @@ def eventbridge_schedules(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str,
     scheduler = scheduler_of(aws)
     if scheduler is None:
         raise ValueError("the embedded AWS runs no EventBridge Scheduler service")
-    unknown = set(params) - {"FollowUntil", "Paused"}
-    if unknown:
-        raise ValueError(f"unknown settings {', '.join(sorted(unknown))}: FollowUntil, Paused")
-    if "FollowUntil" in params:
-        scheduler.follow_until = _time_setting(params["FollowUntil"])
-    if "Paused" in params:
-        if not isinstance(params["Paused"], bool):
-            raise ValueError(f"Paused must be true or false, not {params['Paused']!r}")
-        scheduler.paused = params["Paused"]
-    scheduler.changed()
+    scheduler.apply_settings(params)
     with scheduler.lock:
         invocations = [i.describe() for i in scheduler.invocations]
     return {

@@ -81,36 +81,10 @@ def maintenance_window_schedules(aws: EmbeddedAws, params: dict[str, Any]) -> di
     scheduler = scheduler_of(aws)
     if scheduler is None:
         raise ValueError("the embedded AWS runs no maintenance window scheduler")
-    unknown = set(params) - {"FollowUntil", "Paused"}
-    if unknown:
-        raise ValueError(f"unknown settings {', '.join(sorted(unknown))}: FollowUntil, Paused")
-    follow = scheduler.follow_until
-    if "FollowUntil" in params:
-        follow = _time_setting(params["FollowUntil"])
-    paused = scheduler.paused
-    if "Paused" in params:
-        if not isinstance(params["Paused"], bool):
-            raise ValueError(f"Paused must be true or false, not {params['Paused']!r}")
-        paused = params["Paused"]
-    scheduler.follow_until, scheduler.paused = follow, paused
-    scheduler.changed()
+    scheduler.apply_settings(params)
     with scheduler.lock:
         started = list(scheduler.started)
-    return {"FollowUntil": follow, "Paused": paused, "Started": started}
-
-
-def _time_setting(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    try:
-        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as err:
-        raise ValueError(f"FollowUntil must be ISO 8601 or epoch seconds, not {value!r}") from err
-    if when.tzinfo is None:
-        raise ValueError(f"FollowUntil {value!r} needs a UTC offset (Z or +hh:mm)")
-    return when.timestamp()
+    return {"FollowUntil": scheduler.follow_until, "Paused": scheduler.paused, "Started": started}
 
 
 # -- lookups ------------------------------------------------------------------------------
