@@ -14,7 +14,6 @@ its snapshots, as AWS does; moto raises NotImplementedError for snapshot tags.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,22 +22,12 @@ from moto.ec2.models.amis import AmiBackend
 
 from ..dispatch import Call, after, probe
 from ..moto_patches.volumes import image_snapshots, install
+from .xml_answers import first_text_in
 
 install()  # every volume of the instance snapshotted, before CreateImage is first answered
 
 if TYPE_CHECKING:
     from .service import FleetService
-
-
-def image_id_in(body: bytes) -> str | None:
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        return None
-    for element in root.iter():
-        if element.tag.rsplit("}", 1)[-1] == "imageId" and element.text:
-            return element.text
-    return None
 
 
 @probe("ec2", "DescribeImages")
@@ -79,7 +68,7 @@ _PLAIN = (str, int, float, bool, type(None), datetime)
 def _create_image(call: Call, status: int, body: bytes) -> None:
     if status != 200:
         return
-    image_id = image_id_in(body)
+    image_id = first_text_in(body, "imageId")
     if image_id is None:
         return
     no_reboot = str(call.params.get("NoReboot", "false")).lower() == "true"

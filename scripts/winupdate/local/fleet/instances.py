@@ -26,6 +26,7 @@ from moto.ec2.models import ec2_backends
 
 from ..dispatch import Call, after
 from .catalogue import Catalogue
+from .xml_answers import texts_in
 
 if TYPE_CHECKING:
     from .service import FleetService
@@ -134,16 +135,7 @@ def computer_name(instance_id: str) -> str:
 
 def instance_ids_in(body: bytes) -> list[str]:
     """Instance ids in moto's XML answer (instancesSet of Run/Start/Stop/Terminate)."""
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        return []
-    ids = []
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "instanceId" and element.text and element.text not in ids:
-            ids.append(element.text)
-    return ids
+    return texts_in(body, "instanceId")
 
 
 def previous_states_in(body: bytes) -> dict[str, str]:

@@ -42,7 +42,7 @@ from moto.ec2.utils import random_id
 
 from ..dispatch import Call, operation
 from ..errors import AwsError
-from ..iam.resources import request_tags
+from ..iam.resources import member_values, request_tags
 from ..moto_patches.volumes import install, root_snapshot
 from .catalogue import generate
 from .instances import find_instance
@@ -325,7 +325,7 @@ def _fail(fleet: FleetService, task: ReplaceRootVolumeTask, backend: Any, due: f
 @operation("ec2", "DescribeReplaceRootVolumeTasks")
 def describe_replace_root_volume_tasks(call: Call) -> dict[str, Any]:
     p = call.params
-    ids = [v for k, v in sorted(p.items(), key=_index) if k.startswith("ReplaceRootVolumeTaskId.")]
+    ids = member_values(p, "ReplaceRootVolumeTaskId")
     filters = _filters(p)
     max_results = p.get("MaxResults")
     if max_results is not None and not 1 <= int(max_results) <= 50:
@@ -365,10 +365,6 @@ def describe_replace_root_volume_tasks(call: Call) -> dict[str, Any]:
         return result
 
 
-def _index(item: tuple[str, Any]) -> tuple[int, ...]:
-    return tuple(int(part) for part in item[0].split(".") if part.isdigit())
-
-
 def _filters(params: dict[str, Any]) -> list[tuple[str, list[str]]]:
     names = {
         k.split(".")[1]: v
@@ -379,10 +375,7 @@ def _filters(params: dict[str, Any]) -> list[tuple[str, list[str]]]:
     for n, name in sorted(names.items(), key=lambda kv: int(kv[0])):
         if name not in FILTERS:
             raise AwsError("InvalidParameterValue", f"The filter '{name}' is invalid", 400)
-        values = [
-            v for k, v in sorted(params.items(), key=_index) if k.startswith(f"Filter.{n}.Value.")
-        ]
-        found.append((name, values))
+        found.append((name, member_values(params, f"Filter.{n}.Value")))
     return found
 
 

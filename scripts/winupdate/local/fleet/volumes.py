@@ -22,7 +22,6 @@ while the instance is running"), ``IncorrectState`` "Unable to detach root volum
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from moto.ec2.models import ec2_backends
@@ -31,6 +30,7 @@ from ..dispatch import Call, after, before, operation
 from ..errors import AwsError
 from ..moto_patches.volumes import install
 from .instances import find_instance
+from .xml_answers import first_text_in
 
 if TYPE_CHECKING:
     from .service import FleetService
@@ -44,17 +44,6 @@ _BLOCK_STATUS = {"attaching": "attaching", "attached": "in-use", "detaching": "d
 
 def _fleet(call: Call) -> FleetService:
     return call.aws.service("fleet")
-
-
-def _volume_id_in(body: bytes) -> str | None:
-    try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
-        return None
-    for element in root:
-        if element.tag.rsplit("}", 1)[-1] == "volumeId" and element.text:
-            return element.text
-    return None
 
 
 def find_volume(account_id: str, region: str, volume_id: str) -> Any:
@@ -110,7 +99,7 @@ def _create_volume_checks(call: Call) -> None:
 def _create_volume(call: Call, status: int, body: bytes) -> None:
     if status != 200:
         return
-    volume_id = _volume_id_in(body)
+    volume_id = first_text_in(body, "volumeId")
     if volume_id is None:
         return
     fleet = _fleet(call)
