@@ -108,7 +108,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
     design.install(ssm, session.client("iam", endpoint_url=endpoint), topic, approver)
 
     fleet = aws.service("fleet")
-    instance_ids = _launch(ec2, ssm, fleet, bench.instances)
+    instance_ids = _launch(aws, ec2, ssm, fleet, bench.instances)
     instances = set(instance_ids)
     selection = Selection.from_parameters(design.install_parameters())
     per_instance = {
@@ -291,7 +291,7 @@ def _window_execution(ssm: Any, window_execution_id: str) -> dict[str, Any]:
     return window
 
 
-def _launch(ec2: Any, ssm: Any, fleet: Any, count: int) -> list[str]:
+def _launch(aws: EmbeddedAws, ec2: Any, ssm: Any, fleet: Any, count: int) -> list[str]:
     """``count`` tagged Windows instances, running, their agents Online."""
     image = ssm.get_parameter(
         Name="/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base"
@@ -309,17 +309,26 @@ def _launch(ec2: Any, ssm: Any, fleet: Any, count: int) -> list[str]:
             ],
         )
         ids.extend(i["InstanceId"] for i in reservation["Instances"])
-    # The fleet model itself, not DescribeInstanceInformation: in virtual time the clock
-    # moves only while no request is being answered, so polling the API for the agents
-    # would hold back the very registrations it waits for. (The tick adopts the new
-    # instances, as any request would.)
-    while True:
-        fleet.tick()
-        with fleet.lock:
-            hosts = [fleet.hosts.get(instance_id) for instance_id in ids]
-        if all(host is not None and host.online for host in hosts):
-            return ids
-        time.sleep(0.01)
+    # The fleet model itself, not DescribeInstanceInformation, and the clock stepped here,
+    # event by event, while it is held (as a request in flight holds it): left to the
+    # engine, it could jump past the moment the last agent came online before this loop
+    # looked again, and the run would start later by however long that jump was (a 70 s
+    # difference in the digest's times on a loaded machine).
+    aws.request_started()
+    try:
+        while True:
+            fleet.tick()
+            with fleet.lock:
+                hosts = [fleet.hosts.get(instance_id) for instance_id in ids]
+            if all(host is not None and host.online for host in hosts):
+                return ids
+            when = aws.next_event()
+            if when is None:
+                raise RuntimeError("the fleet's agents never came online and nothing is due")
+            aws.clock.advance_to(when)
+            aws.advanced()
+    finally:
+        aws.request_ended()
 
 
 def _wait(aws: EmbeddedAws, service: Any, started_at: float, busy: Any) -> bool:
