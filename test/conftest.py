@@ -27,7 +27,10 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
     # Likewise EventBridge Scheduler schedules (test_eventbridge_schedules.py).
     eventbridge_schedules(aws.endpoint, Paused=True)
     yield aws
+    # A 500 that the provider's SDK or boto3 retried away still hid a bug of the emulator.
+    failures = list(aws.app.internal_failures)
     aws.stop()
+    assert not failures, f"the embedded AWS failed requests by bugs of its own: {failures}"
 
 
 @pytest.fixture(scope="session")

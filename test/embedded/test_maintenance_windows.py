@@ -137,6 +137,25 @@ def test_an_unsupported_filter_key_is_rejected(ssm, window_id):
     assert "WindowTargetId" in str(excinfo.value)
 
 
+def test_a_cutoff_not_shorter_than_the_duration_is_refused(ssm, window_id):
+    # AWS refuses it ("Cuttoff was 12 but must be smaller than 5", as users report the
+    # answer: awsdocs/aws-cloudformation-user-guide#891): no task of the window could start.
+    with pytest.raises(ClientError) as excinfo:
+        ssm.create_maintenance_window(
+            Name="mw-cutoff",
+            Schedule="rate(1 day)",
+            Duration=2,
+            Cutoff=2,
+            AllowUnassociatedTargets=False,
+        )
+    assert error_code(excinfo) == "ValidationException"
+    assert "Cutoff was 2 but must be smaller than 2" in str(excinfo.value)
+    with pytest.raises(ClientError) as excinfo:
+        ssm.update_maintenance_window(WindowId=window_id, Cutoff=3)  # its Duration is 3
+    assert error_code(excinfo) == "ValidationException"
+    assert ssm.get_maintenance_window(WindowId=window_id)["Cutoff"] == 1
+
+
 def test_describe_on_an_unknown_window_is_does_not_exist(ssm):
     # API reference: DoesNotExistException - "Error returned when the ID specified for a
     # resource, such as a maintenance window or patch baseline, doesn't exist."

@@ -22,6 +22,7 @@ from wire_support import json_headers, raw, scope
 
 from automation_support import create_runbook, runbook
 from winupdate.local import dispatch
+from winupdate.local.control_client import ControlClient
 from winupdate.local.request_shapes import MAX_BODY_BYTES
 
 # The request is replaced on the way out: botocore need not find the (unsent) params valid.
@@ -320,16 +321,29 @@ def test_an_operation_moto_lacks_is_not_implemented_in_the_protocols_shape(endpo
         assert "is not supported by the embedded AWS" in response["Error"]["Message"]
 
 
-def test_a_bug_of_the_emulator_is_a_500_without_python_text(endpoint, monkeypatch):
+def test_a_bug_of_the_emulator_is_a_500_without_python_text_and_is_counted(
+    embedded_aws, endpoint, monkeypatch
+):
     def broken(call):
         raise RuntimeError("internal detail that must not leak")
 
     monkeypatch.setitem(dispatch._OPERATIONS, ("ssm", "DescribeAutomationExecutions"), broken)
+    before = len(ControlClient(endpoint).internal_failures())
     answer = raw(endpoint, b"{}", json_headers("DescribeAutomationExecutions"))
     error = parsed_error("json", answer)
     assert (answer[0], error["Code"]) == (500, "InternalServerError")  # in SSM's model
     assert "internal detail" not in error["Message"]
     assert "RuntimeError" not in error["Message"]
+    # Counted, so that a suite whose SDK retried the 500 away still sees it.
+    recorded = ControlClient(endpoint).internal_failures()[before:]
+    assert recorded == [
+        {
+            "service": "ssm",
+            "operation": "DescribeAutomationExecutions",
+            "error": "RuntimeError: internal detail that must not leak",
+        }
+    ]
+    embedded_aws.app.internal_failures.remove(recorded[0])  # provoked: not a bug to report
 
 
 # -- the body's length ---------------------------------------------------------------------

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import time
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ec2.models import ec2_backends
+
 from winupdate.local.dispatch import fingerprint
 from winupdate.local.server import EmbeddedAws
 
@@ -31,7 +34,14 @@ def _until(check, wall_timeout: float = 10.0):
 # does not depend on the clock's kind; only reusing polls does.
 def test_an_image_fingerprint_changes_with_its_state_and_tags(embedded_aws):
     aws = embedded_aws
-    image_id = _pending_image(aws)
+    # Held pending, then made available here: at 600 modelled seconds a wall second the AMI
+    # would otherwise be available before a loaded machine took the second fingerprint.
+    faults = aws.service("faults")
+    hold = faults.add({"kind": "image_stays_pending", "count": 1})
+    try:
+        image_id = _pending_image(aws)
+    finally:
+        faults.faults.remove(hold)
     ec2 = aws.client("ec2", aws.region)
 
     def seen():
@@ -42,7 +52,8 @@ def test_an_image_fingerprint_changes_with_its_state_and_tags(embedded_aws):
     ec2.create_tags(Resources=[image_id], Tags=[{"Key": "Stage", "Value": "before"}])
     tagged = seen()
     assert tagged != pending
-    _until(lambda: ec2.describe_images(ImageIds=[image_id])["Images"][0]["State"] == "available")
+    ec2_backends[DEFAULT_ACCOUNT_ID][aws.region].amis[image_id].state = "available"
+    assert ec2.describe_images(ImageIds=[image_id])["Images"][0]["State"] == "available"
     assert seen() != tagged, "the image became available"
 
 

@@ -47,11 +47,44 @@ def smoke(request, tmp_path, target, ledger):
     return tf, prefix
 
 
-def test_apply_replan_and_destroy_leave_nothing_behind(smoke, client):
+# The creates that carry an idempotency token (botocore's model marks ClientToken so).
+TOKEN_CREATES = (
+    "CreateMaintenanceWindow",
+    "RegisterTargetWithMaintenanceWindow",
+    "RegisterTaskWithMaintenanceWindow",
+)
+
+
+def test_apply_replan_and_destroy_leave_nothing_behind(smoke, client, target):
     tf, prefix = smoke
     ssm, iam, sns = client("ssm"), client("iam"), client("sns")
 
-    tf.apply()
+    if not target.sandbox:
+        # On the embedded AWS each token-carrying create loses its first answer (carried
+        # out, answered 500): the provider's SDK retries with the same ClientToken, and the
+        # apply must still make each resource once (a CI run once left a second window).
+        control = target.control()
+        for operation in TOKEN_CREATES:
+            control.inject_fault(
+                service="ssm",
+                operation=operation,
+                error="InternalServerError",
+                status=500,
+                count=1,
+                answer_lost=True,
+            )
+    try:
+        tf.apply()
+    finally:
+        if not target.sandbox:
+            spent = [f for f in control.faults() if f["answer_lost"]]
+            control.clear_faults()
+    if not target.sandbox:
+        assert [f["hits"] for f in spent] == [1, 1, 1], spent
+        windows = ssm.describe_maintenance_windows(
+            Filters=[{"Key": "Name", "Values": [f"{prefix}-Window"]}]
+        )["WindowIdentities"]
+        assert len(windows) == 1, windows
     out = tf.output()
 
     # What the provider created is what boto3 reads back.

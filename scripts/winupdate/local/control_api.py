@@ -35,6 +35,13 @@ def health(aws: EmbeddedAws, params: dict[str, Any]) -> dict[str, Any]:
     return {"status": "ok", "now": aws.clock.now(), "speed": aws.clock.speed}
 
 
+@control("GET", "internal-failures")
+def internal_failures(aws: EmbeddedAws, params: dict[str, Any]) -> list[dict[str, str]]:
+    """Every request the embedded AWS failed to answer by a bug of its own (answered 500,
+    its traceback in the log), oldest first: service, operation, the exception's line."""
+    return list(aws.app.internal_failures)
+
+
 @control("GET", "messages")
 def messages(aws: EmbeddedAws, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Every message published to a topic, oldest first; ``topic`` filters by ARN."""

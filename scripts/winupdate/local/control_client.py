@@ -71,6 +71,15 @@ class ControlClient:
         faults only for commands of ``document`` when given."""
         return self.inject_fault(kind=kind, instance_id=instance_id, count=count, document=document)
 
+    def internal_failures(self) -> list[dict[str, str]]:
+        """Requests the embedded AWS answered 500 by a bug of its own (an SDK's retry may
+        have hidden them from the caller)."""
+        return self._request("GET", "internal-failures")
+
+    def faults(self) -> list[dict[str, Any]]:
+        """The injected faults, each with how many times it acted (``hits``)."""
+        return self._request("GET", "faults")
+
     def clear_faults(self) -> None:
         self._request("POST", "faults/clear", {})
 

@@ -9,6 +9,10 @@ instance or for all. Both are emulator-only controls under ``/_winupdate/faults`
 (``THROTTLING``): EC2 ``RequestLimitExceeded`` with HTTP 503, SNS ``Throttled``, the
 JSON services (SSM among them) ``ThrottlingException`` with HTTP 400. botocore counts
 each of these codes as throttling and retries it.
+
+``answer_lost: true`` makes an API fault act after the call: the call is carried out and
+its success is answered with the error instead — what a client sees when an answer is lost
+on the way back (a 5xx after the write, a dropped connection), and retries.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Fault:
     message: str = "Injected fault"
     status: int = 400
     count: int | None = None  # None: every time
+    answer_lost: bool = False  # carried out, then answered with the error
     hits: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +108,10 @@ class FaultService:
             )
         if kind == "api" and not (spec.get("service") and spec.get("operation")):
             raise ValueError("an api fault needs service and operation")
+        if not isinstance(spec.get("answer_lost", False), bool):
+            raise ValueError(f"answer_lost must be true or false, not {spec['answer_lost']!r}")
+        if spec.get("answer_lost") and kind != "api":
+            raise ValueError("answer_lost is for api faults: a fleet fault has no answer")
         fault = Fault(
             id=next(self._ids),
             kind=kind,
@@ -118,11 +127,23 @@ class FaultService:
 
     def check_call(self, call: Call) -> None:
         """Raise the injected error if an API fault matches this call."""
+        error = self._spend(call, answer_lost=False)
+        if error is not None:
+            raise error
+
+    def lost_answer(self, call: Call) -> AwsError | None:
+        """The error that replaces the success of ``call``, carried out, if an API fault
+        with ``answer_lost`` matches it."""
+        return self._spend(call, answer_lost=True)
+
+    def _spend(self, call: Call, answer_lost: bool) -> AwsError | None:
         with self._lock:
             for fault in self.faults:
-                if fault.kind != "api" or not self._spend_if(fault, call):
+                if fault.kind != "api" or fault.answer_lost != answer_lost:
                     continue
-                raise AwsError(fault.error, fault.message, fault.status)
+                if self._spend_if(fault, call):
+                    return AwsError(fault.error, fault.message, fault.status)
+        return None
 
     def api_fault_pending(self, service: str, operation: str) -> bool:
         """Whether an API fault may still act on a call of ``operation``, whatever its

@@ -301,6 +301,11 @@ class EmbeddedAws:
         if faults is not None:
             faults.check_call(call)
 
+    def lost_answer(self, call: Any) -> Any:
+        """The error an injected lost-answer fault puts in place of ``call``'s success."""
+        faults = self._services.get("faults")
+        return faults.lost_answer(call) if faults is not None else None
+
     def fault_pending(self, service: str, operation: str) -> bool:
         faults = self._services.get("faults")
         return faults is not None and faults.api_fault_pending(service, operation)

@@ -336,8 +336,9 @@ def describe_maintenance_windows(call: Call) -> dict[str, Any]:
 @before("ssm", "UpdateMaintenanceWindow")
 def refuse_schedules_aws_refuses(call: Call) -> None:
     """A Schedule, ScheduleTimezone, ScheduleOffset or StartDate/EndDate that Systems
-    Manager would not run (Reference: Cron and rate expressions for Systems Manager) is a
-    ValidationException, as AWS answers it, rather than a window that never runs."""
+    Manager would not run (Reference: Cron and rate expressions for Systems Manager), or a
+    Cutoff not shorter than the Duration, is a ValidationException, as AWS answers it,
+    rather than a window that never runs."""
     from .schedule import ScheduleError, WindowSchedule
 
     params = call.params
@@ -348,6 +349,12 @@ def refuse_schedules_aws_refuses(call: Call) -> None:
             return params.get(member)
         return getattr(current, WINDOW_UPDATABLE[member])
 
+    duration, cutoff = value("Duration"), value("Cutoff")
+    if isinstance(duration, int) and isinstance(cutoff, int) and cutoff >= duration:
+        # AWS's answer, as users report it (awsdocs/aws-cloudformation-user-guide#891:
+        # "Cuttoff was 12 but must be smaller than 5"); its exact bound is not documented,
+        # a cutoff of the whole duration or more is refused at least: no task could start.
+        raise ValidationException(f"Cutoff was {cutoff} but must be smaller than {duration}")
     schedule = value("Schedule")
     if schedule is None:
         return  # Replace without a Schedule is refused by _apply_update
