@@ -10,10 +10,11 @@ locals {
   # start with Automation; SNS allows no dots in it, so a dotted prefix is written with
   # dashes there and the topic gets a hash of the prefix, or "A.B-" and "A-B-" would share
   # the topic and its key alias.
-  role_name   = "${var.document_prefix}WindowsUpdateAutomation"
-  window_name = "${var.document_prefix}WindowsUpdate"
-  topic_hash  = strcontains(var.document_prefix, ".") ? "-${substr(sha1(var.document_prefix), 0, 8)}" : ""
-  topic_name  = "Automation-${replace(var.document_prefix, ".", "-")}WindowsUpdate${local.topic_hash}"
+  role_name       = "${var.document_prefix}WindowsUpdateAutomation"
+  window_name     = "${var.document_prefix}WindowsUpdate"
+  run_window_name = "${var.document_prefix}WindowsUpdateRun"
+  topic_hash      = strcontains(var.document_prefix, ".") ? "-${substr(sha1(var.document_prefix), 0, 8)}" : ""
+  topic_name      = "Automation-${replace(var.document_prefix, ".", "-")}WindowsUpdate${local.topic_hash}"
 
   create_topic = var.sns_topic_arn == null
 
@@ -116,7 +117,25 @@ module "iam" {
   create_instance_profile = var.create_instance_profile
   hook_document_names     = compact([try(var.pre_update_command.document_name, ""), try(var.post_update_command.document_name, "")])
   command_output          = var.command_output
+  arm_run_window          = var.fan_out == "window"
+  run_window_arn          = module.run_window.window_arn
   tags                    = var.tags
+}
+
+# fan_out = "window": the window an approved run arms (modules/run-window).
+module "run_window" {
+  source = "./modules/run-window"
+
+  enabled               = var.fan_out == "window"
+  name                  = local.run_window_name
+  process_document_name = module.runbooks.document_names["AutomationProcess"]
+  process_parameters    = local.process_parameters
+  target_tag_key        = var.target_tag_key
+  target_tag_value      = var.target_tag_value
+  service_role_arn      = module.iam.created_role_arn
+  max_concurrency       = var.max_concurrency
+  max_errors            = var.max_errors
+  tags                  = var.tags
 }
 
 # Policies for people: operators start runs, approvers approve them (item 1 of the
@@ -158,15 +177,19 @@ module "runbooks" {
     EventBridgeRoleArn         = coalesce(module.schedule.role_arn, "none")
     EventBridgeRequireApproval = var.eventbridge_schedule.require_approval
     ApprovalTimeoutSeconds     = var.approval_timeout_seconds
-    MaxConcurrency             = var.max_concurrency
-    MaxErrors                  = var.max_errors
-    SeverityLevels             = join(",", var.severity_levels)
-    Categories                 = join(",", var.categories)
-    IncludeKbs                 = join(",", var.include_kbs)
-    ExcludeKbs                 = join(",", var.exclude_kbs)
-    NoReboot                   = var.no_reboot
-    AmiRetentionCount          = var.ami_retention_count
-    RollbackOnFailure          = var.rollback_on_failure
+    # fan_out: the Start runbook arms the run window (found by its name), or applies
+    # Automation rate control itself.
+    FanOutWindow      = var.fan_out == "window"
+    RunWindowName     = local.run_window_name
+    MaxConcurrency    = var.max_concurrency
+    MaxErrors         = var.max_errors
+    SeverityLevels    = join(",", var.severity_levels)
+    Categories        = join(",", var.categories)
+    IncludeKbs        = join(",", var.include_kbs)
+    ExcludeKbs        = join(",", var.exclude_kbs)
+    NoReboot          = var.no_reboot
+    AmiRetentionCount = var.ami_retention_count
+    RollbackOnFailure = var.rollback_on_failure
     # The hooks are rendered into the per-instance runbook (its steps exist only when set):
     # they run as SYSTEM on the servers, so nobody who starts a run may change them.
     PreUpdateHook            = var.pre_update_command != null

@@ -92,6 +92,11 @@ output "maintenance_window_id" {
   value       = try(module.maintenance_window.window_id, null)
 }
 
+output "run_window_id" {
+  description = "ID of the run window that an approved run arms (fan_out = \"window\"), or null with fan_out = \"rate_control\"."
+  value       = module.run_window.window_id
+}
+
 output "maintenance_window_target_id" {
   description = "ID of the maintenance window's target (the tagged instances), or null when the window is disabled or fan_out is automation."
   value       = try(module.maintenance_window.target_id, null)

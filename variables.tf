@@ -227,6 +227,17 @@ variable "max_errors" {
   }
 }
 
+variable "fan_out" {
+  description = "How an approved run of the Start runbook reaches the tagged instances. \"window\" (default): it arms the module's run window (<document_prefix>WindowsUpdateRun, created disabled): the run's parameters, max_concurrency and max_errors written into the window's task, a one-off at(...) schedule a minute ahead; the window starts up to max_concurrency per-instance runs at once from the start, stops starting them after max_errors failures, and the Start runbook waits for it, disarms it and publishes one summary. One run at a time: a run that finds the window armed or running stops before changing anything; a run longer than 24 hours (the longest window) starts no instance after its 24th hour. \"rate_control\": aws:executeAutomation with the targets under Automation rate control, which starts one instance, then two, four, ... until max_concurrency (running-automations-scale-controls.md): slower, and runs may overlap."
+  type        = string
+  default     = "window"
+
+  validation {
+    condition     = contains(["window", "rate_control"], var.fan_out)
+    error_message = "fan_out must be \"window\" (an approved run arms the module's run window, which fans out at max_concurrency from the start) or \"rate_control\" (Automation rate control, which ramps up from one instance)."
+  }
+}
+
 variable "no_reboot" {
   description = "Create the AMIs without rebooting the instance (file system integrity of the image is then not guaranteed)."
   type        = bool

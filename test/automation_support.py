@@ -70,6 +70,26 @@ def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["StepName"]: s for s in execution["StepExecutions"]}
 
 
+def instance_run_ids(ssm: Any, start: dict[str, Any]) -> list[str]:
+    """The per-instance runs a run of the module's Start runbook has started so far, in
+    either fan-out: the run window's invocations (fan_out window, the default: its
+    GetRunWindowExecution step names the window execution), or the children of the
+    rate-controlled execution its RunProcesses step started (fan_out rate_control)."""
+    from winupdate.run.executions import window_runs
+
+    steps = steps_by_name(start)
+    window = steps.get("GetRunWindowExecution", {}).get("Outputs", {})
+    if window.get("WindowExecutionId"):
+        return window_runs(ssm, window["WindowExecutionId"][0])
+    value = steps.get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId") or [""]
+    if len(value[0]) != 36:
+        return []
+    pages = ssm.get_paginator("describe_automation_executions").paginate(
+        Filters=[{"Key": "ParentExecutionId", "Values": [value[0]]}]
+    )
+    return [e["AutomationExecutionId"] for p in pages for e in p["AutomationExecutionMetadataList"]]
+
+
 def messages(endpoint: str, topic: str | None = None) -> list[dict[str, Any]]:
     url = f"{endpoint}/_winupdate/messages" + (f"?topic={topic}" if topic else "")
     with urllib.request.urlopen(url) as response:

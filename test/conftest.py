@@ -21,9 +21,10 @@ def embedded_aws() -> Iterator[EmbeddedAws]:
     aws = EmbeddedAws(port=0, speed=TEST_SPEED)
     aws.start()
     # At 600 modelled seconds a wall second, a weekly window (the module's) comes due within
-    # minutes of a session, on a day that depends on when the suite runs: schedules start
-    # nothing unless a test asks for them (test_window_schedules.py).
-    window_schedules(aws.endpoint, Paused=True)
+    # minutes of a session, on a day that depends on when the suite runs: recurring schedules
+    # start nothing unless a test asks for them (test_window_schedules.py). A one-off at(...)
+    # still fires: it is how an approved run arms the module's run window (fan_out window).
+    window_schedules(aws.endpoint, Paused="recurring")
     # Likewise EventBridge Scheduler schedules (test_eventbridge_schedules.py).
     eventbridge_schedules(aws.endpoint, Paused=True)
     yield aws

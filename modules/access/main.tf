@@ -54,11 +54,17 @@ locals {
       Resource = local.executions
     },
     {
-      # List calls that support no resource-level permissions: the runs, and the AMIs and
-      # instances that winupdate run reports on.
-      Sid      = "ListRunsAndTheirImages"
-      Effect   = "Allow"
-      Action   = ["ec2:DescribeImages", "ec2:DescribeInstances", "ssm:DescribeAutomationExecutions"]
+      # List calls that support no resource-level permissions: the runs (those the run
+      # window started among them), and the AMIs and instances that winupdate run reports on.
+      Sid    = "ListRunsAndTheirImages"
+      Effect = "Allow"
+      Action = [
+        "ec2:DescribeImages",
+        "ec2:DescribeInstances",
+        "ssm:DescribeAutomationExecutions",
+        "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+        "ssm:DescribeMaintenanceWindowExecutionTasks",
+      ]
       Resource = "*"
     },
   ]

@@ -230,6 +230,61 @@ locals {
         Resource = var.sns_topic_arn
       },
     ],
+    # fan_out = "window": the Start runbook arms the run window (modules/run-window) after
+    # its approval, waits for its execution, reads its invocations and disarms it.
+    [
+      for enabled in [var.arm_run_window] : {
+        Sid    = "ArmOwnRunWindow"
+        Effect = "Allow"
+        Action = [
+          "ssm:CancelMaintenanceWindowExecution",
+          "ssm:DescribeMaintenanceWindowExecutions",
+          "ssm:DescribeMaintenanceWindowTargets",
+          "ssm:DescribeMaintenanceWindowTasks",
+          "ssm:GetMaintenanceWindow",
+          "ssm:UpdateMaintenanceWindow",
+        ]
+        Resource = var.run_window_arn
+      } if enabled
+    ],
+    [
+      for enabled in [var.arm_run_window] : {
+        # The window's ARN and the task's (or target's) are both required resources of
+        # these: the window's own ARN keeps them to this window's task and target.
+        Sid    = "SetOwnRunWindowTaskAndTarget"
+        Effect = "Allow"
+        Action = ["ssm:UpdateMaintenanceWindowTarget", "ssm:UpdateMaintenanceWindowTask"]
+        Resource = [
+          var.run_window_arn,
+          "arn:${local.partition}:ssm:${local.region}:${local.account}:windowtarget/*",
+          "arn:${local.partition}:ssm:${local.region}:${local.account}:windowtask/*",
+        ]
+      } if enabled
+    ],
+    [
+      for enabled in [var.arm_run_window] : {
+        # These support no resource-level permissions (the run window is found by its name).
+        Sid    = "ReadRunWindowExecutions"
+        Effect = "Allow"
+        Action = [
+          "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+          "ssm:DescribeMaintenanceWindowExecutionTasks",
+          "ssm:DescribeMaintenanceWindows",
+          "ssm:GetMaintenanceWindowExecution",
+        ]
+        Resource = "*"
+      } if enabled
+    ],
+    [
+      for enabled in [var.arm_run_window] : {
+        # A cancelled run cancels the per-instance runs its window started (they are no
+        # children of it, so Automation does not): executions carry no tag to scope it by.
+        Sid      = "StopRunWindowRuns"
+        Effect   = "Allow"
+        Action   = ["ssm:StopAutomationExecution"]
+        Resource = "arn:${local.partition}:ssm:${local.region}:${local.account}:automation-execution/*"
+      } if enabled
+    ],
     [
       for arn in compact([var.kms_key_arn]) : {
         Sid      = "UseTopicKey"

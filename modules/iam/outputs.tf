@@ -32,3 +32,8 @@ output "instance_output_policy_json" {
   description = "What an instance role needs to write Run Command's output where command_output says (attached to the module's instance role; attach it to your own when create_instance_profile is false), or null when command_output is unset."
   value       = local.instance_output_policy
 }
+
+output "created_role_arn" {
+  description = "ARN of the Automation service role, once the role exists (for resources that must wait for it, such as a window task that runs as it)."
+  value       = aws_iam_role.this.arn
+}

@@ -73,3 +73,20 @@ variable "command_output" {
   })
   default = {}
 }
+
+variable "arm_run_window" {
+  description = "Whether the Start runbook arms the run window (fan_out = \"window\"): the role may then arm, read, cancel and disarm exactly that window."
+  type        = bool
+  default     = false
+}
+
+variable "run_window_arn" {
+  description = "ARN of the run window (modules/run-window), when arm_run_window."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.run_window_arn == null || can(regex("^arn:[a-z-]+:ssm:[a-z0-9-]+:[0-9]{12}:maintenancewindow/mw-[0-9a-f]{17}$", var.run_window_arn))
+    error_message = "run_window_arn must be a maintenance window's ARN (arn:<partition>:ssm:<region>:<account>:maintenancewindow/mw-<17 hex digits>)."
+  }
+}

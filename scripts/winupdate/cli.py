@@ -196,10 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     fleet.add_argument("--documents", choices=("seed", "module"), default="module")
     fleet.add_argument(
         "--fan-out",
-        choices=("automation", "window"),
+        choices=("automation", "window", "start"),
         default="automation",
         help="automation: Automation rate control (AWS ramps up 1, 2, 4, ...); window: a "
-        "maintenance window task per tagged instance (default automation)",
+        "maintenance window task per tagged instance; start: the module's Start runbook, "
+        "approved, which arms its run window (default automation)",
     )
     fleet.add_argument(
         "--faults",

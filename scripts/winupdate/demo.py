@@ -130,17 +130,23 @@ class Demo:
         every other tagged instance was updated; ``winupdate run`` exits 1 for the failure."""
         import boto3
 
+        from .run.aws import Aws
+        from .run.executions import Discovery, get_execution, is_rate_control_parent
+
         ssm = boto3.client("ssm")
-
-        def children(parent: str) -> list[str]:
-            listed = ssm.describe_automation_executions(
-                Filters=[{"Key": "ParentExecutionId", "Values": [parent]}]
-            )["AutomationExecutionMetadataList"]
-            return [c["AutomationExecutionId"] for c in listed]
-
+        aws = Aws()
+        discovery = Discovery(aws)
+        start = get_execution(aws, execution_id)
+        # Start -> the per-instance runs its run window started (fan_out window, the
+        # module's default), or those of its rate-controlled run (fan_out rate_control).
+        runs: list[str] = []
+        for launched in discovery.launched_by(start):
+            if is_rate_control_parent(get_execution(aws, launched)):
+                runs += [c["AutomationExecutionId"] for c in discovery.children(launched)]
+            else:
+                runs.append(launched)
         outcome: dict[str, tuple[str, str]] = {}
-        # Start -> its rate-controlled RunProcesses run -> one per-instance run per target.
-        for per_instance in (c for rate in children(execution_id) for c in children(rate)):
+        for per_instance in runs:
             execution = ssm.get_automation_execution(AutomationExecutionId=per_instance)[
                 "AutomationExecution"
             ]

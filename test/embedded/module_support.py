@@ -1,6 +1,7 @@
-"""The module's four runbooks deployed into the embedded AWS as Terraform would render them,
-with the Parameter Store entries they read and the topic they publish to: for tests that
-run the module's own runbooks without applying Terraform."""
+"""The module's runbooks deployed into the embedded AWS as Terraform would render them,
+with the Parameter Store entries they read, the topic they publish to and the run window
+the Start runbook arms (fan_out window): for tests that run the module's own runbooks
+without applying Terraform."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from automation_support import service_role
 
 ROOT = Path(__file__).parents[2]
 
@@ -22,11 +25,13 @@ def deploy_module_runbooks(
     Returns the template variables, with ``topic`` added. Skips when the documents do not
     render."""
     from winupdate.documents.render import RenderError, render, template_variables
+    from winupdate.documents.run_window import create_run_window, run_window_name
 
     ssm = client("ssm")
     try:
         variables = template_variables(ROOT)
         variables["document_names"] = {k: f"{prefix}{k}" for k in variables["document_names"]}
+        variables["defaults"]["RunWindowName"] = run_window_name(prefix)
         variables["defaults"].update(defaults)
         texts = {
             base: render(
@@ -44,6 +49,23 @@ def deploy_module_runbooks(
                 DocumentType="Automation",
                 DocumentFormat="YAML",
             )
+    window = variables["defaults"]["RunWindowName"]
+    found = ssm.describe_maintenance_windows(Filters=[{"Key": "Name", "Values": [window]}])
+    if variables["defaults"]["FanOutWindow"] and not found["WindowIdentities"]:
+        # What modules/run-window makes: the window an approved run arms (fan_out window),
+        # whose task runs as the module's role (unrestricted here: the integration suite
+        # proves the module's own policy).
+        service_role(client("iam"), variables["role_arn"].rsplit("/", 1)[-1])
+        create_run_window(
+            ssm,
+            name=window,
+            process_document=f"{prefix}AutomationProcess",
+            service_role_arn=variables["role_arn"],
+            tag_key=tag_key,
+            tag_value=variables["defaults"]["TargetTagValue"],
+            max_concurrency=variables["defaults"]["MaxConcurrency"],
+            max_errors=variables["defaults"]["MaxErrors"],
+        )
     topic = client("sns").create_topic(Name=topic_name)["TopicArn"]
     caller = client("sts").get_caller_identity()["Arn"]
     names = variables["parameter_names"]

@@ -31,6 +31,7 @@ RUNS = {
         "--request-every-poll",
     ],
     "module, window": ["--documents", "module", "--faults", "image_fails:1", "--fan-out", "window"],
+    "module, start": ["--documents", "module", "--faults", "image_fails:1", "--fan-out", "start"],
 }
 
 
@@ -76,3 +77,24 @@ def test_a_window_fan_out_runs_the_concurrency_at_once_and_rate_control_ramps_up
     assert window["peak_slots_per_instance"] == 1
     # The failed instance's own run said so at once, however it was started.
     assert window["failure_to_message_s"] == automation["failure_to_message_s"] == 0.0
+
+
+def test_the_approved_start_run_fans_out_through_its_run_window_without_the_ramp(bench_runs):
+    """The module's default run (fan_out window): the Start runbook, approved, arms its run
+    window a minute ahead and waits for it; the window starts C instances at once."""
+    start, window, automation = (
+        bench_runs["module, start"],
+        bench_runs["module, window"],
+        bench_runs["module"],
+    )
+    assert start["failed_instances"] == window["failed_instances"] != []
+    assert start["status"] == "Failed"  # an instance failed: the run says so at its end
+    # The window's makespan, plus the arming's minute and the summary; never the ramp's.
+    assert window["makespan_s"] < start["makespan_s"] <= window["makespan_s"] + 120
+    assert start["makespan_s"] < automation["makespan_s"]
+    assert start["ideal_scheduled_s"] == window["ideal_scheduled_s"]
+    # C per-instance runs and the Start run itself; one slot per instance.
+    assert start["peak_executions"] == 3
+    assert start["peak_slots_per_instance"] == 1
+    assert start["lower_bound_s"] == window["lower_bound_s"]
+    assert start["failure_to_message_s"] == 0.0

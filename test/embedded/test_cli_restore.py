@@ -20,7 +20,7 @@ PREFIX = "RST-"
 def module(client):
     """The module's runbooks under RST-, no approval, and the role they assume."""
     variables = deploy_module_runbooks(
-        client, PREFIX, "WinUpdate", "AutomationRestoreCli", RequireApproval=False
+        client, PREFIX, "RestoreCliUpdate", "AutomationRestoreCli", RequireApproval=False
     )
     # Unrestricted, as in test_cli_run: the module's policy is the integration suite's.
     service_role(client("iam"), variables["role_arn"].rsplit("/", 1)[-1])

@@ -86,7 +86,8 @@ def test_a_root_volume_replaced_from_an_ami_goes_pending_in_progress_succeeded(
         for m in ec2.describe_images(ImageIds=[image_id])["Images"][0]["BlockDeviceMappings"]
         if m["DeviceName"] == ROOT
     )
-    with slow_fleet(endpoint, 300.0, "volume_create", "reboot"):
+    # 900 modelled s a phase (1.5 wall s): a loaded machine still sees each state.
+    with slow_fleet(endpoint, 900.0, "volume_create", "reboot"):
         created = ec2.create_replace_root_volume_task(
             InstanceId=instance_id,
             ImageId=image_id,
@@ -268,7 +269,9 @@ def test_a_role_without_create_replace_root_volume_task_is_refused(client, endpo
     on replace-root-volume-task/* (with ec2:CreateTags for the task's tags) may restore it."""
     ec2 = client("ec2")
     instance_id = host["instance_id"]
-    ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "WinUpdate", "Value": "ON"}])
+    # A tag of its own: the seed's WinUpdate=ON would add this instance to the seed's runs
+    # of another test on the same embedded AWS.
+    ec2.create_tags(Resources=[instance_id], Tags=[{"Key": "RootVolumeTest", "Value": "ON"}])
     wait_for(lambda: instance(ec2, instance_id)["State"]["Name"] == "running", "running")
     describe = {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}
     denied = role_session(client, endpoint, [describe])
@@ -289,7 +292,7 @@ def test_a_role_without_create_replace_root_volume_task_is_refused(client, endpo
                 "Effect": "Allow",
                 "Action": "ec2:CreateReplaceRootVolumeTask",
                 "Resource": f"{arn}:instance/*",
-                "Condition": {"StringEquals": {"aws:ResourceTag/WinUpdate": "ON"}},
+                "Condition": {"StringEquals": {"aws:ResourceTag/RootVolumeTest": "ON"}},
             },
             {
                 "Effect": "Allow",

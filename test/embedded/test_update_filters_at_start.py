@@ -20,7 +20,7 @@ from cli_run_support import aws_env, cli, unique
 from module_support import deploy_module_runbooks
 from seed_support import wait_for_agents, wait_for_state, windows_image
 
-from automation_support import messages, service_role, steps_by_name, wait_done
+from automation_support import instance_run_ids, messages, service_role, steps_by_name, wait_done
 
 ROOT = Path(__file__).parents[2]
 PREFIX = "FLT-"
@@ -177,16 +177,8 @@ def test_the_start_runbook_forwards_every_filter_to_each_instance_and_its_update
     execution = wait_done(ssm, execution_id, wall_timeout=120)
     assert execution["AutomationExecutionStatus"] == "Success", execution.get("FailureMessage")
 
-    def children(parent: str) -> list[dict]:
-        return ssm.describe_automation_executions(
-            Filters=[{"Key": "ParentExecutionId", "Values": [parent]}]
-        )["AutomationExecutionMetadataList"]
-
-    (rate_control,) = children(execution_id)
-    (process,) = children(rate_control["AutomationExecutionId"])
-    run = ssm.get_automation_execution(AutomationExecutionId=process["AutomationExecutionId"])[
-        "AutomationExecution"
-    ]
+    (process,) = instance_run_ids(ssm, execution)
+    run = ssm.get_automation_execution(AutomationExecutionId=process)["AutomationExecution"]
     assert run["Parameters"]["InstanceId"] == [module_account["instance"]]
     for name, value in filters.items():
         assert run["Parameters"][name] == [value], name

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def schedules_on(endpoint):
     """The session's embedded AWS starts scheduled windows only while a test asks."""
     window_schedules(endpoint, Paused=False)
     yield
-    window_schedules(endpoint, Paused=True)
+    window_schedules(endpoint, Paused="recurring")
 
 
 def test_rate_fires_repeatedly_on_the_scaled_clock(client, schedules_on):
@@ -145,3 +146,38 @@ def test_rate_fires_repeatedly_on_the_scaled_clock(client, schedules_on):
     assert gaps == {300}
     # No task registered: each run ends at once, as AWS ends a window with nothing to do.
     assert {r["Status"] for r in runs} == {"SUCCESS"}
+
+
+def test_paused_recurring_fires_a_one_off_window_and_holds_a_rate_one(client, embedded_aws):
+    # The session's setting (test/conftest.py): cron and rate windows wait, an at(...) window
+    # armed a minute ahead runs (the module's run window is armed so, fan_out window).
+    ssm = client("ssm")
+    now = embedded_aws.clock.now()
+    at = datetime.fromtimestamp(now + 60, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    made = [
+        ssm.create_maintenance_window(
+            Name=f"mw-{kind}-{uuid.uuid4().hex[:8]}",
+            Schedule=schedule,
+            ScheduleTimezone="UTC",
+            Duration=1,
+            Cutoff=0,
+            AllowUnassociatedTargets=False,
+        )["WindowId"]
+        for kind, schedule in (("at", f"at({at})"), ("rate", "rate(1 minute)"))
+    ]
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            runs = [
+                ssm.describe_maintenance_window_executions(WindowId=w)["WindowExecutions"]
+                for w in made
+            ]
+            if runs[0] and embedded_aws.clock.now() > now + 300:
+                break
+            time.sleep(0.1)
+    finally:
+        for window_id in made:
+            ssm.delete_maintenance_window(WindowId=window_id)
+    one_off, rate = runs
+    assert [r["StartTime"].timestamp() for r in one_off] == [pytest.approx(now + 60, abs=1)]
+    assert rate == []

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from automation_support import steps_by_name
+from automation_support import instance_run_ids, steps_by_name
 from integration.aws_target import Target
 from integration.deployment import Deployment
 from integration.instances import instance_state
@@ -47,6 +47,9 @@ class Run:
     rate_control: dict[str, Any] | None
     children: dict[str, dict[str, Any]]  # instance id -> execution
     messages: list[dict[str, Any]]
+    # The run window's invocations that failed to start their run (fan_out window), each
+    # worded as a failed step: "RunWindow/WindowTask: FAILED <why>".
+    window_failures: list[str] = field(default_factory=list)
 
     def child_id(self, instance_id: str) -> str:
         return self.children[instance_id]["AutomationExecutionId"]
@@ -74,19 +77,53 @@ def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
     return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
 
 
+# The Start runbook's step that fans out: the run window's arming (fan_out window, the
+# default) or its rate-controlled aws:executeAutomation (fan_out rate_control).
+FAN_OUT_STEPS = ("ArmRunWindow", "RunProcesses")
+
+
+def fan_out_step(start: dict[str, Any]) -> dict[str, Any]:
+    steps = steps_by_name(start)
+    return next(steps[name] for name in FAN_OUT_STEPS if name in steps)
+
+
 def process_id(start: dict[str, Any]) -> str | None:
+    """The rate-control execution Start started (fan_out rate_control), once it has."""
     value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
     return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
 
 
+# A window execution's statuses, in the words of an Automation execution.
+WINDOW_STATUS = {"SUCCESS": "Success", "FAILED": "Failed", "CANCELLED": "Cancelled"}
+
+
+def fan_out_status(ssm: Any, start: dict[str, Any]) -> str | None:
+    """How the fan-out ended: the run window's execution (fan_out window) or the
+    rate-control execution, as an Automation status; None before it has started."""
+    window = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
+    if window.get("WindowExecutionId"):
+        found = ssm.get_maintenance_window_execution(
+            WindowExecutionId=window["WindowExecutionId"][0]
+        )
+        return WINDOW_STATUS.get(found["Status"], found["Status"])
+    parent = process_id(start)
+    return execution(ssm, parent)["AutomationExecutionStatus"] if parent else None
+
+
+def instance_runs(ssm: Any, start: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Instance id -> its per-instance run, as it is now."""
+    runs = (execution(ssm, i) for i in instance_run_ids(ssm, start))
+    return {run["Parameters"]["InstanceId"][0]: run for run in runs}
+
+
 def family(ssm: Any, start_id: str) -> list[dict[str, Any]]:
-    """Start, its rate-control execution and that one's children, as they are now."""
+    """Start, its rate-control execution (if any) and the per-instance runs, as they are now."""
     start = execution(ssm, start_id)
     found = [start]
     parent = process_id(start)
     if parent:
         found.append(execution(ssm, parent))
-        found += children_of(ssm, parent)
+    found += [execution(ssm, i) for i in instance_run_ids(ssm, start)]
     return found
 
 
@@ -101,12 +138,7 @@ def start_run(deployed: Deployment, target: Target, fleet: SmallFleet, **paramet
 
 
 def child_of(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
-    parent = process_id(execution(ssm, start_id))
-    for child in children_of(ssm, parent) if parent else []:
-        full = execution(ssm, child["AutomationExecutionId"])
-        if full["Parameters"]["InstanceId"] == [instance_id]:
-            return full
-    return None
+    return instance_runs(ssm, execution(ssm, start_id)).get(instance_id)
 
 
 def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
@@ -123,15 +155,35 @@ def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
     target.wait_until(lambda: not active(), RUN_DEADLINE, what=lambda: f"the run hangs: {active()}")
     start = execution(ssm, start_id)
     parent = process_id(start)
-    children = {}
-    for child in children_of(ssm, parent) if parent else []:
-        full = execution(ssm, child["AutomationExecutionId"])
-        children[full["Parameters"]["InstanceId"][0]] = full
+    children = instance_runs(ssm, start)
     ids = {start_id, *(c["AutomationExecutionId"] for c in children.values())}
     if parent:
         ids.add(parent)
     messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
-    return Run(start, execution(ssm, parent) if parent else None, children, messages)
+    run = Run(start, execution(ssm, parent) if parent else None, children, messages)
+    run.window_failures = window_invocation_failures(ssm, start)
+    return run
+
+
+def window_invocation_failures(ssm: Any, start: dict[str, Any]) -> list[str]:
+    """The run window's invocations that ended without a run of their own (refused at the
+    start, e.g. by IAM), worded as failed steps."""
+    window = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
+    if not window.get("WindowExecutionId"):
+        return []
+    window_execution = window["WindowExecutionId"][0]
+    found = []
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution)
+    for task in tasks["WindowExecutionTaskIdentities"]:
+        invocations = ssm.describe_maintenance_window_execution_task_invocations(
+            WindowExecutionId=window_execution, TaskId=task["TaskExecutionId"]
+        )["WindowExecutionTaskInvocationIdentities"]
+        found += [
+            f"RunWindow/WindowTask: {i['Status']} {i.get('StatusDetails', '')}"
+            for i in invocations
+            if not i.get("ExecutionId") and i["Status"] != "SUCCESS"
+        ]
+    return found
 
 
 def failures(run: Run) -> list[str]:
@@ -144,7 +196,7 @@ def failures(run: Run) -> list[str]:
                     f"{execution_['DocumentName']}/{step['StepName']}: {step['StepStatus']} "
                     f"{step.get('FailureMessage', '')}"
                 )
-    return found
+    return found + run.window_failures
 
 
 # -- a run cancelled during the update (safety invariant 5) -------------------------------------
@@ -206,3 +258,56 @@ def assert_cancelled_and_reported(
     assert "AMI after: none\n" in text, text
     assert f"Automation execution: {run_id}" in text, text
     return message
+
+
+# -- what every run must leave behind -----------------------------------------------------------
+def images(ec2: Any, instance_id: str) -> dict[str, dict[str, Any]]:
+    """The instance's images by phase (UpdateBefore / UpdateAfter), of its runs."""
+    found = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "tag:InstanceId", "Values": [instance_id]}]
+    )["Images"]
+    named = ec2.describe_images(
+        Owners=["self"], Filters=[{"Name": "name", "Values": [f"{instance_id}_Update*"]}]
+    )["Images"]
+    by_phase: dict[str, dict[str, Any]] = {}
+    for image in [*found, *named]:
+        phase = image["Name"].split("_")[1]
+        by_phase.setdefault(phase, image)
+    return by_phase
+
+
+def update_commands(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in ssm.list_commands(InstanceId=instance_id)["Commands"]
+        if c["DocumentName"] == "AWS-InstallWindowsUpdates"
+    ]
+
+
+def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: SmallFleet) -> None:
+    for instance in fleet.all:
+        commands = update_commands(ssm, instance)
+        if not commands:
+            continue
+        before = images(ec2, instance).get("UpdateBefore")
+        assert before is not None, f"{instance}: an update ran without a before-AMI"
+        assert before["State"] == "available", before
+        created = before["CreationDate"]
+        for command in commands:
+            requested = command["RequestedDateTime"].strftime("%Y-%m-%dT%H:%M:%S")
+            assert created[:19] <= requested, (instance, created, requested)
+
+
+def assert_healthy(run: Run, fleet: SmallFleet, ec2: Any, instance: str | None = None) -> None:
+    instance = instance or fleet.healthy
+    child = run.children[instance]
+    assert child["AutomationExecutionStatus"] == "Success", steps_by_name(child)
+    phases = images(ec2, instance)
+    assert {p: i["State"] for p, i in phases.items()} == {
+        "UpdateBefore": "available",
+        "UpdateAfter": "available",
+    }
+    assert phases["UpdateBefore"]["Name"].endswith(run.child_id(instance))
+    mine = run.messages_of(instance)
+    assert [m["Subject"] for m in mine] == [f"Windows Update succeeded for {instance}"]
+    assert instance_state(ec2, instance) == fleet.states[instance]

@@ -195,7 +195,7 @@ def test_an_operator_starts_a_run_that_only_a_listed_approver_can_approve(
         user_arn(FIRST_APPROVER),
         user_arn(SECOND_APPROVER),
     ]
-    assert steps["RunProcesses"]["StepStatus"] != "Pending"
+    assert steps["ArmRunWindow"]["StepStatus"] != "Pending"
     assert run["ExecutedBy"] == user_arn(OPERATOR)
 
 
@@ -212,7 +212,7 @@ def test_an_operator_can_stop_a_run_and_an_approver_can_reject_one(
     steps = steps_by_name(wait_ended(target, rejected))
     assert steps["Approve"]["StepStatus"] == "Failed"
     assert steps["PublishNotApproved"]["StepStatus"] == "Success"
-    assert steps["RunProcesses"]["StepStatus"] == "Pending"
+    assert steps["ArmRunWindow"]["StepStatus"] == "Pending"
 
 
 @pytest.mark.parametrize("base", ["AutomationProcess", "CreateImage", "WindowsUpdate"])
@@ -301,7 +301,7 @@ def test_a_scheduled_run_asks_as_the_deployment_says_not_as_a_parameter(
     outputs = steps["DecideApproval"]["Outputs"]
     assert (outputs["Scheduled"], outputs["RequireApproval"]) == (["true"], ["false"]), outputs
     assert steps["Approve"]["StepStatus"] == "Pending"
-    assert steps["RunProcesses"]["StepStatus"] != "Pending"
+    assert steps["ArmRunWindow"]["StepStatus"] != "Pending"
 
 
 # -- 1. a restore asks the same approvers -------------------------------------------------------

@@ -44,12 +44,17 @@ from integration.fleet_runs import (
     Run,
     SmallFleet,
     assert_cancelled_and_reported,
+    assert_healthy,
+    assert_no_update_without_a_before_ami,
     child_of,
     execution,
     failures,
+    fan_out_status,
     finish,
+    images,
     long_update,
     start_run,
+    update_commands,
     updating,
 )
 from integration.instances import instance_state, wait_for_state
@@ -76,58 +81,6 @@ pytestmark = [
 
 
 # -- what every fault must leave behind ----------------------------------------------------------
-def images(ec2: Any, instance_id: str) -> dict[str, dict[str, Any]]:
-    """The instance's images by phase (UpdateBefore / UpdateAfter), of its runs."""
-    found = ec2.describe_images(
-        Owners=["self"], Filters=[{"Name": "tag:InstanceId", "Values": [instance_id]}]
-    )["Images"]
-    named = ec2.describe_images(
-        Owners=["self"], Filters=[{"Name": "name", "Values": [f"{instance_id}_Update*"]}]
-    )["Images"]
-    by_phase: dict[str, dict[str, Any]] = {}
-    for image in [*found, *named]:
-        phase = image["Name"].split("_")[1]
-        by_phase.setdefault(phase, image)
-    return by_phase
-
-
-def update_commands(ssm: Any, instance_id: str) -> list[dict[str, Any]]:
-    return [
-        c
-        for c in ssm.list_commands(InstanceId=instance_id)["Commands"]
-        if c["DocumentName"] == "AWS-InstallWindowsUpdates"
-    ]
-
-
-def assert_no_update_without_a_before_ami(ec2: Any, ssm: Any, fleet: SmallFleet) -> None:
-    for instance in fleet.all:
-        commands = update_commands(ssm, instance)
-        if not commands:
-            continue
-        before = images(ec2, instance).get("UpdateBefore")
-        assert before is not None, f"{instance}: an update ran without a before-AMI"
-        assert before["State"] == "available", before
-        created = before["CreationDate"]
-        for command in commands:
-            requested = command["RequestedDateTime"].strftime("%Y-%m-%dT%H:%M:%S")
-            assert created[:19] <= requested, (instance, created, requested)
-
-
-def assert_healthy(run: Run, fleet: SmallFleet, ec2: Any, instance: str | None = None) -> None:
-    instance = instance or fleet.healthy
-    child = run.children[instance]
-    assert child["AutomationExecutionStatus"] == "Success", steps_by_name(child)
-    phases = images(ec2, instance)
-    assert {p: i["State"] for p, i in phases.items()} == {
-        "UpdateBefore": "available",
-        "UpdateAfter": "available",
-    }
-    assert phases["UpdateBefore"]["Name"].endswith(run.child_id(instance))
-    mine = run.messages_of(instance)
-    assert [m["Subject"] for m in mine] == [f"Windows Update succeeded for {instance}"]
-    assert instance_state(ec2, instance) == fleet.states[instance]
-
-
 def assert_contained(
     run: Run,
     fleet: SmallFleet,
@@ -384,14 +337,13 @@ def test_a_child_run_cancelled_during_its_update_restores_and_reports_once(
 def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_instance(
     deployed, target, mailbox, control, make_fleet
 ):
-    # StopAutomationExecution on the Start run: Automation cancels the runs it started
-    # (the rate-controlled parent and its children), each of which takes its cancel path.
-    # The rate control starts one target, then two once it has ended
-    # (running-automations-scale-controls.md), in the order of their ids: the first ends
-    # as usual, the next two (one running, one stopped) are cancelled during their updates.
+    # StopAutomationExecution on the Start run (fan_out window): its cancel path cancels the
+    # run window's execution (CancelMaintenanceWindowExecution: no instance starts after it)
+    # and the per-instance runs in progress, each of which takes its cancel path, as rate
+    # control cancels its children (test_rate_control_fan_out.py).
     fleet = make_fleet(faulted="running", healthy="running", others=("running",))
     ssm, ec2 = target.client("ssm"), target.client("ec2")
-    first, *cancelled = sorted(fleet.all)
+    cancelled = sorted(fleet.all)
     ec2.stop_instances(InstanceIds=[cancelled[1]])
     wait_for_state(target, [cancelled[1]], "stopped")
     fleet.states[cancelled[1]] = "stopped"
@@ -399,14 +351,14 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
         control._request(
             "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
         )
-    start_id = start_run(deployed, target, fleet)
+    start_id = start_run(deployed, target, fleet, MaxConcurrency="3")
 
-    def both_updating() -> bool:
+    def all_updating() -> bool:
         children = [child_of(ssm, start_id, i) for i in cancelled]
         return all(c and updating(ssm, c["AutomationExecutionId"]) for c in children)
 
     target.wait_until(
-        both_updating,
+        all_updating,
         RUN_DEADLINE,
         what=lambda: "the instances were never in their updates at once",
         poll=0.01,
@@ -414,14 +366,56 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
     ssm.stop_automation_execution(AutomationExecutionId=start_id)
     run = finish(target, mailbox, start_id)
     assert run.start["AutomationExecutionStatus"] == "Cancelled", failures(run)
-    assert run.rate_control is not None
-    assert run.rate_control["AutomationExecutionStatus"] == "Cancelled"
-    assert_healthy(run, fleet, ec2, first)
+    cancel = steps_by_name(run.start)["CancelRunWindowOnCancel"]
+    assert cancel["StepStatus"] == "Success", cancel.get("FailureMessage")
+    assert fan_out_status(ssm, run.start) == "Cancelled"
     for instance in cancelled:
         assert_cancelled_and_reported(
             target, run.children[instance], run.messages, fleet.states[instance]
         )
     assert_no_update_without_a_before_ami(ec2, ssm, fleet)
+    # Disarmed: the next run may arm it.
+    window = ssm.get_maintenance_window(WindowId=deployed.outputs["run_window_id"])
+    assert window["Enabled"] is False
+
+
+def test_a_second_run_while_the_run_window_is_busy_changes_nothing_and_says_why(
+    deployed, target, mailbox, control, make_fleet
+):
+    # fan_out window: one run at a time. A run that finds the run window armed or running
+    # stops at ArmRunWindow, before it writes anything into the window, with one message;
+    # the first run goes on unchanged and disarms the window at its end.
+    fleet = make_fleet(faulted="running", healthy="running")
+    ssm = target.client("ssm")
+    for instance in fleet.all:
+        control._request(
+            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
+        )
+    first = start_run(deployed, target, fleet, MaxConcurrency="2")
+    window_id = deployed.outputs["run_window_id"]
+    target.wait_until(
+        lambda: all(child_of(ssm, first, i) for i in fleet.all),
+        RUN_DEADLINE,
+        what=lambda: "the first run's window never started both instances",
+        poll=0.01,
+    )
+    [task] = ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"]
+    second = start_run(deployed, target, fleet, MaxConcurrency="1", SeverityLevels="Critical")
+    refused = finish(target, mailbox, second)
+    assert refused.start["AutomationExecutionStatus"] == "Failed"
+    arm = steps_by_name(refused.start)["ArmRunWindow"]
+    assert arm["StepStatus"] == "Failed"
+    assert "belongs to another run" in arm["FailureMessage"], arm["FailureMessage"]
+    assert f"Armed by {first}" in arm["FailureMessage"]
+    assert refused.children == {}
+    [unchanged] = ssm.describe_maintenance_window_tasks(WindowId=window_id)["Tasks"]
+    assert unchanged == task, "the refused run changed the window's task"
+    (message,) = [m for m in mailbox.messages() if second in m["Message"]]
+    assert "Failed step: ArmRunWindow" in message["Message"]
+    run = finish(target, mailbox, first)
+    assert run.start["AutomationExecutionStatus"] == "Success", failures(run)
+    assert set(run.children) == set(fleet.all)
+    assert ssm.get_maintenance_window(WindowId=window_id)["Enabled"] is False
 
 
 @pytest.fixture
@@ -484,8 +478,8 @@ def test_max_errors_zero_stops_the_fleet_after_the_first_failure(
     assert len(run.children) == 1, sorted(run.children)
     [(first, child)] = run.children.items()
     assert child["AutomationExecutionStatus"] == "Failed"
-    assert run.rate_control is not None
-    assert run.rate_control["AutomationExecutionStatus"] == "Failed"
+    # The run window's execution stopped starting instances, and failed.
+    assert fan_out_status(ssm, run.start) == "Failed"
     for instance in fleet.all:
         if instance == first:
             continue

@@ -31,6 +31,7 @@ from automation_support import steps_by_name
 from embedded.seed_support import images_of, instance_state
 from integration.aws_target import Target
 from integration.deployment import Deployment
+from integration.fleet_runs import child_of, family, instance_runs, process_id
 from integration.instances import launch_windows, wait_for_state
 from integration.mailbox import Mailbox
 from integration.policy_lint import SUPPRESSED, findings
@@ -94,13 +95,7 @@ def wait_for_run(target: Target, start_id: str) -> None:
     ssm = target.client("ssm")
 
     def pending() -> list[dict[str, Any]]:
-        start = execution(ssm, start_id)
-        process_id = process_execution_id(start)
-        active = [start] if start["AutomationExecutionStatus"] in ACTIVE else []
-        if process_id:
-            family = [execution(ssm, process_id), *children_of(ssm, process_id)]
-            active += [e for e in family if e["AutomationExecutionStatus"] in ACTIVE]
-        return active
+        return [e for e in family(ssm, start_id) if e["AutomationExecutionStatus"] in ACTIVE]
 
     target.wait_until(
         lambda: not pending(),
@@ -112,23 +107,14 @@ def wait_for_run(target: Target, start_id: str) -> None:
     )
 
 
-def children_of(ssm: Any, parent_id: str) -> list[dict[str, Any]]:
-    pages = ssm.get_paginator("describe_automation_executions").paginate(
-        Filters=[{"Key": "ParentExecutionId", "Values": [parent_id]}]
-    )
-    return [e for page in pages for e in page["AutomationExecutionMetadataList"]]
-
-
 def collect(target: Target, mailbox: Mailbox, start_id: str) -> Run:
     """The run's executions and the messages that name one of them."""
     ssm = target.client("ssm")
     run = Run(start_id, execution(ssm, start_id))
-    process_id = process_execution_id(run.start)
-    if process_id:
-        run.rate_control = execution(ssm, process_id)
-        for child in children_of(ssm, process_id):
-            full = execution(ssm, child["AutomationExecutionId"])
-            run.children[full["Parameters"]["InstanceId"][0]] = full
+    parent = process_id(run.start)
+    if parent:
+        run.rate_control = execution(ssm, parent)
+    run.children = instance_runs(ssm, run.start)
     ids = run.execution_ids()
     run.messages = [m for m in mailbox.messages() if any(i in m["Message"] for i in ids)]
     return run
@@ -159,13 +145,6 @@ def is_approval_request(message: dict[str, Any]) -> bool:
 
 def is_summary(message: dict[str, Any]) -> bool:
     return (message.get("Subject") or "").startswith("Windows Update run")
-
-
-def process_execution_id(start: dict[str, Any]) -> str | None:
-    """The rate-control execution Start started, once its RunProcesses step has run."""
-    step = steps_by_name(start).get("RunProcesses", {})
-    value = step.get("Outputs", {}).get("ExecutionId", [""])[0]
-    return value if re.fullmatch(r"[0-9a-f-]{36}", value) else None
 
 
 @pytest.fixture(scope="module")
@@ -252,14 +231,7 @@ def failed_run(deployed, fleet, approved_run, mailbox, target):
 
 
 def child_for(ssm: Any, start_id: str, instance_id: str) -> dict[str, Any] | None:
-    process_id = process_execution_id(execution(ssm, start_id))
-    if process_id is None:
-        return None
-    for child in children_of(ssm, process_id):
-        full = execution(ssm, child["AutomationExecutionId"])
-        if full["Parameters"]["InstanceId"] == [instance_id]:
-            return full
-    return None
+    return child_of(ssm, start_id, instance_id)
 
 
 # -- 0. the deployed policies, linted ------------------------------------------------------------
@@ -327,7 +299,7 @@ def test_a_rejected_run_fails_at_its_approval_and_starts_nothing(rejected_run, d
     assert steps["PublishNotApproved"]["StepStatus"] == "Success"
     assert all(
         steps[name]["StepStatus"] == "Pending"
-        for name in ("RunProcesses", "Summarize", "ReportFailure")
+        for name in ("ArmRunWindow", "Summarize", "ReportFailure")
     )
     assert run.rate_control is None and run.children == {}
 
@@ -360,7 +332,7 @@ def test_an_expired_approval_times_the_run_out_and_says_so_once(expired_run):
     steps = steps_by_name(run.start)
     assert steps["Approve"]["StepStatus"] == "TimedOut"
     assert steps["PublishNotApproved"]["StepStatus"] == "Success"
-    assert steps["RunProcesses"]["StepStatus"] == "Pending"
+    assert steps["ArmRunWindow"]["StepStatus"] == "Pending"
     assert run.rate_control is None and changed == []
     others = [m for m in run.messages if not is_approval_request(m)]
     assert [m["Subject"] for m in others] == ["Windows Update not approved: nothing was started"]
@@ -370,7 +342,11 @@ def test_an_expired_approval_times_the_run_out_and_says_so_once(expired_run):
 # -- 2. an approved run ----------------------------------------------------------------------
 def test_an_approved_run_succeeds_with_one_process_run_per_tagged_instance(approved_run, fleet):
     run = approved_run
-    assert run.start["AutomationExecutionStatus"] == "Success", steps_by_name(run.start)
+    assert run.start["AutomationExecutionStatus"] == "Success", [
+        (s["StepName"], s["StepStatus"], s.get("FailureMessage", "")[:300])
+        for s in run.start["StepExecutions"]
+        if s["StepStatus"] != "Pending"
+    ]
     assert sorted(run.children) == sorted(fleet.tagged)
     for instance, child in run.children.items():
         assert child["AutomationExecutionStatus"] == "Success", (instance, steps_by_name(child))
@@ -551,7 +527,7 @@ def test_a_failed_after_ami_is_noticed_at_once(failed_run, fleet):
     assert took < timedelta(seconds=600), took
     assert "failed" in checked["FailureMessage"].lower(), checked["FailureMessage"]
     last_child_end = max(c["ExecutionEndTime"] for c in failed_run.children.values())
-    waited = steps_by_name(failed_run.start)["RunProcesses"]
+    waited = steps_by_name(failed_run.start)["AwaitRunWindow"]
     assert waited["ExecutionEndTime"] - last_child_end < timedelta(seconds=300)
 
 
@@ -656,8 +632,12 @@ def test_a_new_document_prefix_renames_the_runbooks_and_their_references(deploye
         role: ssm.get_document(Name=name, DocumentFormat="YAML")["Content"]
         for role, name in new.items()
     }
-    start = contents["AutomationStart"]
-    assert f"DocumentName: {new['AutomationProcess']}" in start
+    # The Start runbook arms the run window, whose task starts the per-instance runbook.
+    run_window = deployed.outputs["run_window_id"]
+    assert ssm.get_maintenance_window(WindowId=run_window)["Name"] == f"{prefix}WindowsUpdateRun"
+    assert f"WindowName: '{prefix}WindowsUpdateRun'" in contents["AutomationStart"]
+    [task] = ssm.describe_maintenance_window_tasks(WindowId=run_window)["Tasks"]
+    assert task["TaskArn"] == new["AutomationProcess"]
     process = contents["AutomationProcess"]
     assert new["CreateImage"] in process and new["WindowsUpdate"] in process
     for content in contents.values():

@@ -41,6 +41,7 @@ from integration.fleet_runs import (
     execution,
     failures,
     finish,
+    instance_runs,
 )
 from integration.instances import DATA_DEVICE, instance_state
 from integration.mailbox import Mailbox
@@ -69,8 +70,14 @@ ROLE_MUTATIONS = {
     "TagImagesAndSnapshotsWithRunTags": ("CreateImageBefore", "ec2:CreateTags"),
     "SendInstallWindowsUpdates": ("InstallUpdates", "ssm:SendCommand"),
     "SendCommandToTaggedInstances": ("InstallUpdates", "ssm:SendCommand"),
-    "StartOwnRunbooks": ("RunProcesses", "ssm:StartAutomationExecution"),
-    "PassOwnRoleToSsm": ("RunProcesses", "iam:PassRole"),
+    # The run window's task starts the per-instance runbook as the role (fan_out window).
+    "StartOwnRunbooks": ("WindowTask", "ssm:StartAutomationExecution"),
+    "PassOwnRoleToSsm": ("WindowTask", "iam:PassRole"),
+    "ArmOwnRunWindow": ("ArmRunWindow", "ssm:GetMaintenanceWindow"),
+    "SetOwnRunWindowTaskAndTarget": ("ArmRunWindow", "ssm:UpdateMaintenanceWindowTarget"),
+    "ReadRunWindowExecutions": ("ArmRunWindow", "ssm:DescribeMaintenanceWindows"),
+    # Only a cancelled run needs it: its window's runs in progress are cancelled too.
+    "StopRunWindowRuns": ("CancelRunWindowOnCancel", "ssm:StopAutomationExecution"),
     "PublishToOwnTopic": ("Approve", "sns:Publish"),
     "UseTopicKey": ("Approve", "kms:GenerateDataKey"),
     "DeleteOwnImagesAndSnapshots": ("ApplyRetention", "ec2:DeregisterImage"),
@@ -148,6 +155,36 @@ def window_run(deployed: Deployment, target: Target, mailbox: Mailbox) -> list[t
             if invocation.get("ExecutionId"):
                 found += denials(finish(target, mailbox, invocation["ExecutionId"]))
     return found
+
+
+def cancelled_run(deployed: Deployment, target: Target, mailbox: Mailbox) -> Run:
+    """The Start runbook, approved, cancelled once a per-instance run is in progress."""
+    ssm = target.client("ssm")
+    start_id = ssm.start_automation_execution(DocumentName=deployed.names["AutomationStart"])[
+        "AutomationExecutionId"
+    ]
+    target.wait_until(
+        lambda: execution(ssm, start_id)["AutomationExecutionStatus"] == "Waiting",
+        target.timeouts.step,
+        what=lambda: "the run never asked for its approval",
+    )
+    ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+
+    def in_progress() -> bool:
+        runs = instance_runs(ssm, execution(ssm, start_id))
+        return any(r["AutomationExecutionStatus"] == "InProgress" for r in runs.values())
+
+    target.wait_until(
+        in_progress,
+        RUN_DEADLINE,
+        what=lambda: (
+            "no per-instance run was in progress: "
+            + str(failures(finish(target, mailbox, start_id)))
+        ),
+        poll=0.01,
+    )
+    ssm.stop_automation_execution(AutomationExecutionId=start_id)
+    return finish(target, mailbox, start_id)
 
 
 def restore_run(
@@ -310,13 +347,22 @@ def test_each_statement_of_the_role_is_needed_by_a_step(
                 )
                 found = denials(restore)
             if not found:  # what only a scheduled run needs
+                restore = None
                 found = window_run(deployed, target, mailbox)
+            if not found:  # what only a cancelled run needs
+                run = cancelled_run(deployed, target, mailbox)
+                found = denials(run)
         finally:
             iam.put_role_policy(
                 RoleName=role_name(deployed),
                 PolicyName=POLICY_NAME,
                 PolicyDocument=json.dumps(full),
             )
+        # Whatever failed, the run window is not left armed for a run nobody waits for.
+        window = target.client("ssm").get_maintenance_window(
+            WindowId=deployed.outputs["run_window_id"]
+        )
+        assert window["Enabled"] is False, (statement["Sid"], window.get("Description"))
         step, action = ROLE_MUTATIONS[statement["Sid"]]
         table.append((statement["Sid"], (step, action) if (step, action) in found else ("-", "-")))
         assert found, (

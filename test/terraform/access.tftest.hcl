@@ -18,6 +18,9 @@ mock_provider "aws" {
   mock_resource "aws_iam_policy" {
     defaults = { arn = "arn:aws:iam::123456789012:policy/mocked" }
   }
+  mock_resource "aws_ssm_maintenance_window" {
+    defaults = { id = "mw-0123456789abcdef0" }
+  }
   mock_resource "aws_kms_key" {
     defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
   }

@@ -54,15 +54,39 @@ run "documents_render_completely" {
   }
 }
 
-run "start_runs_the_prefixed_process" {
+run "start_with_rate_control_runs_the_prefixed_process" {
   command = plan
+
+  variables {
+    fan_out = "rate_control"
+  }
 
   assert {
     condition = one([
       for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.DocumentName
       if step.name == "RunProcesses"
     ]) == "ACME.Ops-AutomationProcess"
-    error_message = "The Start runbook must start <prefix>AutomationProcess."
+    error_message = "With fan_out = \"rate_control\" the Start runbook must start <prefix>AutomationProcess."
+  }
+  assert {
+    condition     = output.run_window_id == null
+    error_message = "With fan_out = \"rate_control\" there must be no run window."
+  }
+}
+
+run "start_runs_the_prefixed_process" {
+  command = plan
+
+  assert {
+    condition = one([
+      for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WindowName
+      if step.name == "ArmRunWindow"
+    ]) == "ACME.Ops-WindowsUpdateRun"
+    error_message = "The Start runbook must arm the deployment's run window, <prefix>WindowsUpdateRun (whose task starts <prefix>AutomationProcess)."
+  }
+  assert {
+    condition     = !strcontains(output.rendered_documents["AutomationStart"], "name: RunProcesses")
+    error_message = "With fan_out = \"window\" (the default) the Start runbook must not fan out under rate control too."
   }
   assert {
     condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.timeoutSeconds if step.name == "Approve"]) == 900

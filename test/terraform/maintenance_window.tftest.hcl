@@ -138,7 +138,8 @@ run "window_fan_out_passes_what_start_process_passes" {
     maintenance_window = { enabled = true, fan_out = "window", require_approval = false, max_concurrency = "25%", max_errors = "0" }
   }
 
-  # The same parameter names as the Start runbook's RunProcesses step, with the Start
+  # The same parameter names as the Start runbook writes into its run window's task
+  # (ArmRunWindow; RunProcesses passes the same ones: test_run_filters.py), with the Start
   # runbook's defaults: a parameter added there must reach the window's task too. One whose
   # default is empty (no category or KB filter) is left out, as AWS takes no empty parameter
   # value (AutomationParameterValue: 1-512 characters); the next assert pins that the
@@ -146,15 +147,15 @@ run "window_fan_out_passes_what_start_process_passes" {
   assert {
     condition = toset(keys(output.maintenance_window_task.parameters)) == toset(concat(["InstanceId"], [
       for name in keys(one([
-        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
+        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.Parameters if step.name == "ArmRunWindow"
       ])) : name if tostring(yamldecode(output.rendered_documents["AutomationStart"]).parameters[name].default) != ""
     ]))
-    error_message = "The task must pass InstanceId and exactly the parameters RunProcesses passes (but those with an empty default)."
+    error_message = "The task must pass InstanceId and exactly the parameters a run of the Start runbook passes (but those with an empty default)."
   }
   assert {
     condition = alltrue([
       for name in keys(one([
-        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.RuntimeParameters if step.name == "RunProcesses"
+        for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.Parameters if step.name == "ArmRunWindow"
       ])) :
       yamldecode(output.rendered_documents["AutomationProcess"]).parameters[name].default == ""
       if !contains(keys(output.maintenance_window_task.parameters), name)

@@ -59,11 +59,18 @@ def test_each_runbook_declares_every_filter_with_that_pattern(base):
         assert parameters[name]["allowedPattern"] == spec.pattern, (base, name)
 
 
-def test_the_start_runbook_forwards_every_filter_and_process_passes_each_to_the_update():
-    (run_processes,) = [
-        s for s in runbook("AutomationStart")["mainSteps"] if s["name"] == "RunProcesses"
-    ]
-    forwarded = run_processes["inputs"]["RuntimeParameters"]
+@pytest.mark.parametrize("window", [True, False], ids=["fan_out window", "fan_out rate_control"])
+def test_the_start_runbook_forwards_every_filter_and_process_passes_each_to_the_update(window):
+    # fan_out window: written into the run window's task (ArmRunWindow's payload); else the
+    # rate-controlled aws:executeAutomation's RuntimeParameters.
+    start = yaml.safe_load(rendered_document(ROOT, "AutomationStart", FanOutWindow=window))
+    name = "ArmRunWindow" if window else "RunProcesses"
+    (step,) = [s for s in start["mainSteps"] if s["name"] == name]
+    forwarded = (
+        {k: [v] for k, v in step["inputs"]["InputPayload"]["Parameters"].items()}
+        if window
+        else step["inputs"]["RuntimeParameters"]
+    )
     (install,) = [
         s for s in runbook("AutomationProcess")["mainSteps"] if s["name"] == "InstallUpdates"
     ]

@@ -15,6 +15,7 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from ..documents.render import STAND_IN_ACCOUNT, render, template_variables
+from ..documents.run_window import create_run_window
 from ..errors import UsageError
 from ..local.automation.runbook import load_runbook
 from ..local.automation.variables import substitute
@@ -45,10 +46,14 @@ class Design:
     name: str
     documents: dict[str, str]  # document name -> YAML content
     process: str  # the per-instance runbook started with rate control
+    start: str  # the runbook a person starts: one approval, then the fan-out
     target_parameter: str
     process_parameters: dict[str, list[str]]
     parameter_names: dict[str, str]  # EC2UpdateTag / NotificationArn / Approvers -> SSM name
     role_arn: str | None = None  # the runbooks' assumeRole, created by install()
+    #: The module's run window (fan_out window: its Start runbook arms it), created by
+    #: install() as modules/run-window makes it; None for a design without one.
+    run_window: str | None = None
 
     def install_parameters(self) -> dict[str, Any]:
         """The Parameters this design's runbooks send to AWS-InstallWindowsUpdates when
@@ -81,6 +86,17 @@ class Design:
         for name, content in self.documents.items():
             ssm.create_document(
                 Name=name, Content=content, DocumentType="Automation", DocumentFormat="YAML"
+            )
+        if self.run_window and self.role_arn:
+            create_run_window(
+                ssm,
+                name=self.run_window,
+                process_document=self.process,
+                service_role_arn=self.role_arn,
+                tag_key=TAG_KEY,
+                tag_value="ON",
+                max_concurrency="1",
+                max_errors="0",
             )
 
 
@@ -132,6 +148,7 @@ def seed_design(seed_dir: Path = SEED_DIR) -> Design:
         name="seed",
         documents=documents,
         process="MY-AutomationProcess",
+        start="MY-AutomationStart",
         target_parameter="InstanceIdIn",
         process_parameters={"SeverityLevels": ["Critical,Important,Moderate,Low"]},
         parameter_names={k: k for k in ("EC2UpdateTag", "NotificationArn", "Approvers")},
@@ -155,10 +172,14 @@ def module_design(repo: Path = REPO, **defaults: Any) -> Design:
         name="module",
         documents=documents,
         process=names["AutomationProcess"],
+        start=names["AutomationStart"],
         target_parameter="InstanceId",
         process_parameters={},
         parameter_names=dict(variables["parameter_names"]),
         role_arn=variables["role_arn"],
+        run_window=variables["defaults"]["RunWindowName"]
+        if variables["defaults"]["FanOutWindow"]
+        else None,
     )
 
 

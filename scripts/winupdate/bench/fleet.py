@@ -32,7 +32,7 @@ from .metrics import (
     scheduled_seconds,
 )
 
-FAN_OUTS = ("automation", "window")
+FAN_OUTS = ("automation", "window", "start")
 WINDOW_ACTIVE = {"PENDING", "IN_PROGRESS", "CANCELLING"}
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 # A run that has not ended after this much modelled time is called deadlocked.
@@ -52,7 +52,10 @@ class FleetBench:
     reuse_unchanged_polls: bool = True
     #: "automation": the per-instance runbook started with Automation rate control (AWS's
     #: ramp: 1, then 2, 4, ... up to C). "window": a maintenance window's task runs it
-    #: per tagged instance, at most C at once (the module's ``fan_out = "window"``).
+    #: per tagged instance, at most C at once (the module's ``maintenance_window.fan_out =
+    #: "window"``: no approval). "start": the design's Start runbook, as a person starts a
+    #: run: one approval (given at once), then its own fan-out — the module's run window
+    #: (its ``fan_out = "window"``, the default), the seed's rate control — and a summary.
     fan_out: str = "automation"
     #: The module's rollback_on_failure: a failed update restores the instance from its
     #: AMI before (the Restore runbook, a child run of its per-instance run).
@@ -79,10 +82,15 @@ def run_fleet_bench(bench: FleetBench) -> dict[str, Any]:
         raise UsageError(f"--documents must be one of {', '.join(DESIGNS)}")
     if bench.fan_out not in FAN_OUTS:
         raise UsageError(f"--fan-out must be one of {', '.join(FAN_OUTS)}")
-    if bench.fan_out == "window" and bench.out is not None:
+    if bench.fan_out != "automation" and bench.out is not None:
         raise UsageError("--out draws a rate-controlled run; use it with --fan-out automation")
     if bench.instances < 1 or bench.concurrency < 1:
         raise UsageError("--instances and --concurrency must be at least 1")
+    if bench.fan_out == "start" and bench.documents != "module":
+        raise UsageError(
+            "--fan-out start runs the module's Start runbook (the seed's takes no "
+            "MaxConcurrency): use --documents module"
+        )
     if bench.rollback and bench.documents != "module":
         raise UsageError("--rollback is the module's rollback_on_failure: use --documents module")
     design = DESIGNS[bench.documents](**({"RollbackOnFailure": True} if bench.rollback else {}))
@@ -134,6 +142,7 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
 
     service = aws.service("automation")
     started_at = aws.clock.now()
+    start_id = None
     if bench.fan_out == "window":
         window_id = _window(ssm, design, bench.concurrency)
         window_execution_id = control.run_maintenance_window(window_id)
@@ -141,6 +150,20 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
 
         def busy() -> bool:
             return _window_execution(ssm, window_execution_id)["Status"] in WINDOW_ACTIVE
+    elif bench.fan_out == "start":
+        # The module's run window is armed with an at(...) schedule: in virtual time a
+        # schedule fires only up to where the harness follows the clock.
+        aws.service("maintenance-windows").apply_settings(
+            {"FollowUntil": started_at + HORIZON_SECONDS}
+        )
+        start_id = ssm.start_automation_execution(
+            DocumentName=design.start,
+            Parameters=_start_parameters(design, bench.concurrency),
+        )["AutomationExecutionId"]
+        parent_id = None
+
+        def busy() -> bool:
+            return False
     else:
         parent_id = ssm.start_automation_execution(
             DocumentName=design.process,
@@ -157,7 +180,11 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
 
     executions = list(service.executions.values())
     now = aws.clock.now()
-    if parent_id is None:
+    if start_id is not None:
+        start = service.get(start_id)
+        status = str(start.status)
+        end = start.end if start.end is not None else now
+    elif parent_id is None:
         window = _window_execution(ssm, window_execution_id)
         status, end = window["Status"], window.get("EndTime", now)
     else:
@@ -173,9 +200,18 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
             by_instance.setdefault(owner, []).append(interval(ex, now))
     # The bound starts the instances in the order the fan-out started them.
     order = [*by_instance, *sorted(set(per_instance) - set(by_instance))]
+    ramped = parent_id is not None or (start_id is not None and design.run_window is None)
     ideal_scheduled = scheduled_seconds(
-        bench.concurrency, [per_instance[i] for i in order], ramp=parent_id is not None
+        bench.concurrency, [per_instance[i] for i in order], ramp=ramped
     )
+    # Each instance's own modelled time (its first per-instance run's, start to end): no
+    # fan-out can end before the C slots have worked through all of it, nor before the
+    # longest instance has ended.
+    own = [
+        end_ - start_
+        for end_, start_ in ((runs[0][1], runs[0][0]) for runs in by_instance.values() if runs)
+    ]
+    lower_bound = max(sum(own) / bench.concurrency, max(own, default=0.0)) if own else 0.0
     api_calls = sum(ex.api_calls for ex in executions)
     ideal = ideal_seconds(bench.instances, bench.concurrency, list(per_instance.values()))
     makespan = end - started_at
@@ -191,6 +227,8 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         "makespan_s": round(makespan, 1),
         "ideal_s": round(ideal, 1),
         "ratio": round(makespan / ideal, 3) if ideal else None,
+        "lower_bound_s": round(lower_bound, 1),
+        "ratio_lower_bound": round(makespan / lower_bound, 3) if lower_bound else None,
         "ideal_scheduled_s": round(ideal_scheduled, 1),
         "ratio_scheduled": round(makespan / ideal_scheduled, 3) if ideal_scheduled else None,
         "peak_executions": peak_overlap(interval(ex, now) for ex in executions),
@@ -250,6 +288,12 @@ def instance_seconds(
         "instance_s_failed_mean": round(sum(failed) / len(failed), 1) if failed else None,
         "instance_s_rolled_back": sorted(round(s, 1) for s in rolled_back) or None,
     }
+
+
+def _start_parameters(design: Any, concurrency: int) -> dict[str, list[str]]:
+    """The Start runbook's parameters for the run: C at once, every failure let through
+    (as the window row's MaxErrors 100%); the rest its defaults."""
+    return {"MaxConcurrency": [str(concurrency)], "MaxErrors": ["100%"]}
 
 
 def _window(ssm: Any, design: Any, concurrency: int) -> str:

@@ -191,6 +191,9 @@ def template_variables(module_root: Path) -> dict[str, Any]:
             "EventBridgeRoleArn": "none",
             "EventBridgeRequireApproval": True,
             "ApprovalTimeoutSeconds": var("approval_timeout_seconds"),
+            # fan_out = "window": the Start runbook arms the run window of this name.
+            "FanOutWindow": var("fan_out") == "window",
+            "RunWindowName": f"{prefix}WindowsUpdateRun",
             "MaxConcurrency": var("max_concurrency"),
             "MaxErrors": var("max_errors"),
             "SeverityLevels": ",".join(var("severity_levels")),

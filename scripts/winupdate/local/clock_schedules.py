@@ -2,7 +2,9 @@
 ``maintenance_windows.scheduler``, EventBridge Scheduler's ``eventbridge_scheduler``): on the
 scaled clock a runner on the engine fires what is due and sleeps until the next due time
 (or ``idle_seconds``); on the virtual clock nothing fires unless a harness follows the clock
-(``follow_until``), and the clock jumps to the next due time. ``paused`` stops both.
+(``follow_until``), and the clock jumps to the next due time. ``paused`` stops both: true
+stops every schedule, ``"recurring"`` only the cron and rate ones (a one-off at(...) still
+fires: a suite that must not be surprised by a weekly window still lets a run arm one).
 
 A subclass keeps ``_entries`` (objects with a ``due`` time or None), refreshes them from
 moto's records in ``_refresh`` (lock held), fires what is due in ``fire_due``, and clears its
@@ -31,8 +33,9 @@ class ClockScheduler:
         self.lock = threading.RLock()
         self._entries: dict[Any, Any] = {}
         self.follow_until: float | None = None
-        # Set by a harness that must not be surprised by a schedule of its own (any clock).
-        self.paused = False
+        # Set by a harness that must not be surprised by a schedule of its own (any clock):
+        # True, False or "recurring".
+        self.paused: bool | str = False
 
     # -- what a subclass does ---------------------------------------------------------------
     def _refresh(self) -> None:
@@ -59,16 +62,22 @@ class ClockScheduler:
     def tick(self) -> None:
         self.fire_due()
 
+    def holds(self, entry: Any) -> bool:
+        """Whether ``paused`` keeps ``entry`` (with a ``schedule``) from firing."""
+        if self.paused == "recurring":
+            return entry.schedule is None or entry.schedule.expression.kind != "at"
+        return bool(self.paused)
+
     def next_event(self) -> float | None:
         """Virtual time: the next scheduled time the clock should jump to, if following."""
-        if self.follow_until is None or self.paused:
+        if self.follow_until is None or self.paused is True:
             return None
         with self.lock:
             self._refresh()
             due = [
                 e.due
                 for e in self._entries.values()
-                if e.due is not None and e.due <= self.follow_until
+                if e.due is not None and e.due <= self.follow_until and not self.holds(e)
             ]
         return min(due, default=None)
 
@@ -90,8 +99,10 @@ class ClockScheduler:
             follow = time_setting(params["FollowUntil"])
         paused = self.paused
         if "Paused" in params:
-            if not isinstance(params["Paused"], bool):
-                raise ValueError(f"Paused must be true or false, not {params['Paused']!r}")
+            if not isinstance(params["Paused"], bool) and params["Paused"] != "recurring":
+                raise ValueError(
+                    f'Paused must be true, false or "recurring", not {params["Paused"]!r}'
+                )
             paused = params["Paused"]
         self.follow_until, self.paused = follow, paused
         self.changed()

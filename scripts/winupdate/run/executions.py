@@ -90,8 +90,8 @@ def output_execution_ids(step: dict[str, Any]) -> list[str]:
     found: list[str] = []
     starts = starts_an_execution(step) is not None
     for key, values in (step.get("Outputs") or {}).items():
-        if not (starts or key.endswith("ExecutionId")):
-            continue
+        if key == WINDOW_EXECUTION_OUTPUT or not (starts or key.endswith("ExecutionId")):
+            continue  # a window execution's id is a UUID too
         for value in values:
             if EXECUTION_ID.match(str(value)) and value not in found:
                 found.append(str(value))
@@ -133,12 +133,19 @@ class Discovery:
     by_step: dict[str, list[str]] = field(default_factory=dict)
 
     def launched_by(self, execution: dict[str, Any]) -> list[str]:
-        """Ids of the executions the steps of ``execution`` started, in step order."""
+        """Ids of the executions the steps of ``execution`` started, in step order: those
+        of a window execution a step names (the run window's) included."""
         ids: list[str] = []
         for step in execution.get("StepExecutions", []):
             key = step.get("StepExecutionId") or step.get("StepName", "")
             if key in self.by_step:
                 ids.extend(self.by_step[key])
+                continue
+            windows = (step.get("Outputs") or {}).get(WINDOW_EXECUTION_OUTPUT)
+            if windows:
+                # Not kept: the window goes on starting runs after the step has ended.
+                runs = window_runs(self.aws.client("ssm"), windows[0])
+                ids.extend(i for i in runs if i not in ids)
                 continue
             found = output_execution_ids(step)
             document = starts_an_execution(step)
@@ -177,6 +184,26 @@ class Discovery:
         """The rate-controlled (or aws:executeAutomation) children of an execution."""
         found = describe_executions(self.aws, [{"Key": "ParentExecutionId", "Values": [parent_id]}])
         return sorted(found, key=lambda e: e["ExecutionStartTime"])
+
+
+# The output of the Start runbook's step that names the run window's execution (fan_out
+# window): its invocations are the per-instance runs.
+WINDOW_EXECUTION_OUTPUT = "WindowExecutionId"
+
+
+def window_runs(ssm: Any, window_execution_id: str) -> list[str]:
+    """The Automation executions a maintenance window execution's tasks started, in order."""
+    ids: list[str] = []
+    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution_id)
+    for task in tasks["WindowExecutionTaskIdentities"]:
+        pages = ssm.get_paginator("describe_maintenance_window_execution_task_invocations")
+        for page in pages.paginate(
+            WindowExecutionId=window_execution_id, TaskId=task["TaskExecutionId"]
+        ):
+            for invocation in page["WindowExecutionTaskInvocationIdentities"]:
+                if invocation.get("ExecutionId") and invocation["ExecutionId"] not in ids:
+                    ids.append(invocation["ExecutionId"])
+    return ids
 
 
 def step_inputs(step: dict[str, Any]) -> dict[str, Any]:

@@ -229,7 +229,7 @@ class EventBridgeScheduler(ClockScheduler):
                         break
                     latest, following = following, entry.schedule.next_run(following)
                 entry.due = following
-                if not self.paused and arn in by_arn:
+                if not self.holds(entry) and arn in by_arn:
                     fired.append((by_arn[arn], arn, latest))
         invocations = []
         for (region, schedule), arn, at in fired:

@@ -198,6 +198,8 @@ class Authorizer:
             ids = ["*"]
         elif finder is not None:
             ids = finder[1](params)
+        if not ids and (prefix, use.name) == ("ssm", "maintenancewindow"):
+            ids = self._window_of_execution(params)
         if not ids:
             if not use.required:
                 return []
@@ -215,6 +217,21 @@ class Authorizer:
                 filled[variable] = _role_path_and_name(resource_id)
             arns.append((resource_arn(use.arn, filled), resource_id))
         return arns
+
+    def _window_of_execution(self, params: dict[str, Any]) -> list[str]:
+        """The window a WindowExecutionId belongs to: CancelMaintenanceWindowExecution names
+        only the execution, and the Service Authorization Reference authorizes it on the
+        maintenancewindow resource (assumed: AWS resolves the execution's window, as it
+        must to know which window the request is for)."""
+        from ..maintenance_windows.models import store_of
+
+        execution_id = params.get("WindowExecutionId")
+        if not isinstance(execution_id, str):
+            return []
+        store = store_of(self.aws)
+        with store.lock:
+            run = store.executions.get(execution_id)
+        return [run.window_id] if run is not None else []
 
     def _resource_context(
         self,

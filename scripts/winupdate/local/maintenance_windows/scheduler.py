@@ -135,7 +135,7 @@ class WindowScheduler(ClockScheduler):
                         break
                     latest, following = following, entry.schedule.next_run(following)
                 entry.due = following
-                if not self.paused:
+                if not self.holds(entry):
                     to_start.append((ident, latest))
         started = []
         for (account_id, region, window_id), at in to_start:
