@@ -221,6 +221,22 @@ def updating(ssm: Any, execution_id: str) -> bool:
     return step.get("StepStatus") == "InProgress"
 
 
+def wait_until_updating(target: Target, start_id: str, instances: list[str]) -> None:
+    """Until the run's per-instance runs of ``instances`` are all in their update at once."""
+    ssm = target.client("ssm")
+
+    def all_updating() -> bool:
+        children = [child_of(ssm, start_id, i) for i in instances]
+        return all(c and updating(ssm, c["AutomationExecutionId"]) for c in children)
+
+    target.wait_until(
+        all_updating,
+        RUN_DEADLINE,
+        what=lambda: "the instances were never in their updates at once",
+        poll=0.01,
+    )
+
+
 def assert_cancelled_and_reported(
     target: Target, run: dict[str, Any], messages: list[dict[str, Any]], found: str
 ) -> dict[str, Any]:

@@ -55,7 +55,7 @@ from integration.fleet_runs import (
     long_update,
     start_run,
     update_commands,
-    updating,
+    wait_until_updating,
 )
 from integration.instances import instance_state, wait_for_state
 from winupdate.local.control_client import ControlClient
@@ -353,16 +353,7 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
         )
     start_id = start_run(deployed, target, fleet, MaxConcurrency="3")
 
-    def all_updating() -> bool:
-        children = [child_of(ssm, start_id, i) for i in cancelled]
-        return all(c and updating(ssm, c["AutomationExecutionId"]) for c in children)
-
-    target.wait_until(
-        all_updating,
-        RUN_DEADLINE,
-        what=lambda: "the instances were never in their updates at once",
-        poll=0.01,
-    )
+    wait_until_updating(target, start_id, cancelled)
     ssm.stop_automation_execution(AutomationExecutionId=start_id)
     run = finish(target, mailbox, start_id)
     assert run.start["AutomationExecutionStatus"] == "Cancelled", failures(run)

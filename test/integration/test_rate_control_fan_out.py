@@ -16,16 +16,14 @@ import pytest
 
 from automation_support import steps_by_name
 from integration.fleet_runs import (
-    RUN_DEADLINE,
     assert_cancelled_and_reported,
     assert_healthy,
     assert_no_update_without_a_before_ami,
-    child_of,
     failures,
     finish,
     long_update,
     start_run,
-    updating,
+    wait_until_updating,
 )
 from integration.instances import wait_for_state
 
@@ -81,16 +79,7 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
         )
     start_id = start_run(deployed, target, fleet)
 
-    def both_updating() -> bool:
-        children = [child_of(ssm, start_id, i) for i in cancelled]
-        return all(c and updating(ssm, c["AutomationExecutionId"]) for c in children)
-
-    target.wait_until(
-        both_updating,
-        RUN_DEADLINE,
-        what=lambda: "the instances were never in their updates at once",
-        poll=0.01,
-    )
+    wait_until_updating(target, start_id, cancelled)
     ssm.stop_automation_execution(AutomationExecutionId=start_id)
     run = finish(target, mailbox, start_id)
     assert run.start["AutomationExecutionStatus"] == "Cancelled", failures(run)
