@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from winupdate.documents import run_window
@@ -78,3 +79,98 @@ def test_each_fan_out_renders_only_its_own_steps():
     }
     assert armed <= window and "RunProcesses" not in window
     assert not armed & rate and "RunProcesses" in rate
+
+
+class _Windows:
+    """Systems Manager as the arming script sees it: the window's time runs on, so that an
+    ``at(...)`` set ``late`` times is already past when it lands (no NextExecutionTime)."""
+
+    def __init__(self, late: int) -> None:
+        from datetime import UTC, datetime
+
+        self.late = late
+        self.updates: list[dict] = []
+        self.modified = datetime(2026, 12, 3, 3, 0, 30, tzinfo=UTC)
+        self.window = {"WindowId": "mw-0123456789abcdef0", "Name": "MY-WindowsUpdateRun"}
+
+    def describe_maintenance_windows(self, **_):
+        return {"WindowIdentities": [self.window]}
+
+    def get_paginator(self, _name):
+        return self
+
+    def paginate(self, **_):
+        return [{"WindowExecutions": []}]
+
+    def describe_maintenance_window_executions(self, **_):
+        return {"WindowExecutions": []}
+
+    def describe_maintenance_window_targets(self, **_):
+        return {"Targets": [{"WindowTargetId": "t-1", "Targets": []}]}
+
+    def describe_maintenance_window_tasks(self, **_):
+        return {"Tasks": [{"WindowTaskId": "task-1"}]}
+
+    def update_maintenance_window_target(self, **_):
+        return {}
+
+    def update_maintenance_window_task(self, **_):
+        return {}
+
+    def update_maintenance_window(self, **params):
+        self.updates.append(params)
+        self.window.update({k: v for k, v in params.items() if k != "WindowId"})
+        return {}
+
+    def get_maintenance_window(self, **_):
+        armed = [u for u in self.updates if "Schedule" in u]
+        found = {**self.window, "ModifiedDate": self.modified}
+        if armed and len(armed) > self.late and self.window.get("Enabled"):
+            found["NextExecutionTime"] = armed[-1]["Schedule"]
+        return found
+
+
+def _arm(windows: _Windows) -> dict:
+    import sys
+    import types
+
+    start = yaml.safe_load(rendered_document(ROOT, "AutomationStart"))
+    (step,) = [s for s in start["mainSteps"] if s["name"] == "ArmRunWindow"]
+    fake = types.ModuleType("boto3")
+    fake.client = lambda _service: windows
+    saved = sys.modules.get("boto3")
+    sys.modules["boto3"] = fake
+    try:
+        namespace: dict = {}
+        exec(step["inputs"]["Script"], namespace)  # the script the runbook runs
+        payload = {
+            **step["inputs"]["InputPayload"],
+            "ExecutionId": "e-1",
+            "Now": "2026-12-03_03.00.00",
+            "TargetTag": "WinUpdate",
+            "TargetTagValue": "ON",
+            "MaxConcurrency": "50",
+            "MaxErrors": "1",
+            "Parameters": {"Action": "Install", "Categories": ""},
+        }
+        return namespace["arm_run_window"](payload, None)
+    finally:
+        sys.modules["boto3"] = saved
+
+
+def test_an_arming_that_lands_too_late_is_armed_again_from_the_services_clock():
+    windows = _Windows(late=1)
+    armed = _arm(windows)
+    schedules = [u["Schedule"] for u in windows.updates if "Schedule" in u]
+    # The step's time + 60 s landed too late; the window's ModifiedDate + 60 s did not.
+    assert schedules == ["at(2026-12-03T03:01:00)", "at(2026-12-03T03:01:30)"]
+    assert armed["StartsAt"] == "2026-12-03T03:01:30Z"
+    assert windows.window["Enabled"] is True
+
+
+def test_an_arming_that_never_takes_is_disarmed_and_refused():
+    windows = _Windows(late=5)
+    with pytest.raises(RuntimeError, match="shows no next execution: nothing will run"):
+        _arm(windows)
+    assert len([u for u in windows.updates if "Schedule" in u]) == 3
+    assert windows.updates[-1] == {"WindowId": "mw-0123456789abcdef0", "Enabled": False}
