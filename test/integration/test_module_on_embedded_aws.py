@@ -204,10 +204,17 @@ def failed_run(deployed, fleet, approved_run, mailbox, target):
     start_id = start_run(deployed, target)
     ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
 
+    found: dict[str, str] = {}
+
     def before_image_done() -> bool:
-        child = child_for(ssm, start_id, fleet.stopped)
-        if child is None:
-            return False
+        # Found once, then polled alone: one call a poll, so that the poll stays tight
+        # on a loaded machine (the run window's invocations take several calls to list).
+        if "id" not in found:
+            child = child_for(ssm, start_id, fleet.stopped)
+            if child is None:
+                return False
+            found["id"] = child["AutomationExecutionId"]
+        child = execution(ssm, found["id"])
         before = steps_by_name(child)["CheckImageBefore"]
         assert before["StepStatus"] in ("Pending", "InProgress", "Success"), before
         if before["StepStatus"] != "Success":
