@@ -82,15 +82,12 @@ def test_each_fan_out_renders_only_its_own_steps():
 
 
 class _Windows:
-    """Systems Manager as the arming script sees it: the window's time runs on, so that an
-    ``at(...)`` set ``late`` times is already past when it lands (no NextExecutionTime)."""
+    """Systems Manager as the arming script sees it: the service's clock runs on, so that
+    the first ``late`` armings land 30 s after the time they set (ModifiedDate)."""
 
     def __init__(self, late: int) -> None:
-        from datetime import UTC, datetime
-
         self.late = late
         self.updates: list[dict] = []
-        self.modified = datetime(2026, 12, 3, 3, 0, 30, tzinfo=UTC)
         self.window = {"WindowId": "mw-0123456789abcdef0", "Name": "MY-WindowsUpdateRun"}
 
     def describe_maintenance_windows(self, **_):
@@ -123,10 +120,14 @@ class _Windows:
         return {}
 
     def get_maintenance_window(self, **_):
+        from datetime import UTC, datetime, timedelta
+
         armed = [u for u in self.updates if "Schedule" in u]
-        found = {**self.window, "ModifiedDate": self.modified}
-        if armed and len(armed) > self.late and self.window.get("Enabled"):
-            found["NextExecutionTime"] = armed[-1]["Schedule"]
+        found = dict(self.window)
+        if armed:
+            at = datetime.strptime(armed[-1]["Schedule"], "at(%Y-%m-%dT%H:%M:%S)")
+            late = timedelta(seconds=30 if len(armed) <= self.late else -59)
+            found["ModifiedDate"] = at.replace(tzinfo=UTC) + late
         return found
 
 
@@ -158,19 +159,27 @@ def _arm(windows: _Windows) -> dict:
         sys.modules["boto3"] = saved
 
 
+def test_an_arming_in_place_before_its_time_is_armed_once():
+    windows = _Windows(late=0)
+    _arm(windows)
+    assert [u["Schedule"] for u in windows.updates if "Schedule" in u] == [
+        "at(2026-12-03T03:01:00)"
+    ]
+
+
 def test_an_arming_that_lands_too_late_is_armed_again_from_the_services_clock():
     windows = _Windows(late=1)
     armed = _arm(windows)
     schedules = [u["Schedule"] for u in windows.updates if "Schedule" in u]
-    # The step's time + 60 s landed too late; the window's ModifiedDate + 60 s did not.
-    assert schedules == ["at(2026-12-03T03:01:00)", "at(2026-12-03T03:01:30)"]
-    assert armed["StartsAt"] == "2026-12-03T03:01:30Z"
+    # The step's time + 60 s landed 30 s too late; the service's clock then + 60 s did not.
+    assert schedules == ["at(2026-12-03T03:01:00)", "at(2026-12-03T03:02:30)"]
+    assert armed["StartsAt"] == "2026-12-03T03:02:30Z"
     assert windows.window["Enabled"] is True
 
 
 def test_an_arming_that_never_takes_is_disarmed_and_refused():
     windows = _Windows(late=5)
-    with pytest.raises(RuntimeError, match="shows no next execution: nothing will run"):
+    with pytest.raises(RuntimeError, match="already past when the update landed"):
         _arm(windows)
     assert len([u for u in windows.updates if "Schedule" in u]) == 3
     assert windows.updates[-1] == {"WindowId": "mw-0123456789abcdef0", "Enabled": False}
