@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 import uuid
@@ -70,22 +71,33 @@ def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["StepName"]: s for s in execution["StepExecutions"]}
 
 
+def run_window_execution(start: dict[str, Any]) -> str | None:
+    """The run window's execution a Start run waited for (fan_out window), once it began."""
+    outputs = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
+    return (outputs.get("WindowExecutionId") or [None])[0]
+
+
+def process_id(start: dict[str, Any]) -> str | None:
+    """The rate-control execution a Start run started (fan_out rate_control), once it has."""
+    value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
+    return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
+
+
 def instance_run_ids(ssm: Any, start: dict[str, Any]) -> list[str]:
     """The per-instance runs a run of the module's Start runbook has started so far, in
-    either fan-out: the run window's invocations (fan_out window, the default: its
-    GetRunWindowExecution step names the window execution), or the children of the
-    rate-controlled execution its RunProcesses step started (fan_out rate_control)."""
+    either fan-out: the run window's invocations (fan_out window, the default), or the
+    children of the rate-controlled execution its RunProcesses step started (fan_out
+    rate_control)."""
     from winupdate.run.executions import window_runs
 
-    steps = steps_by_name(start)
-    window = steps.get("GetRunWindowExecution", {}).get("Outputs", {})
-    if window.get("WindowExecutionId"):
-        return window_runs(ssm, window["WindowExecutionId"][0])
-    value = steps.get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId") or [""]
-    if len(value[0]) != 36:
+    window = run_window_execution(start)
+    if window:
+        return window_runs(ssm, window)
+    parent = process_id(start)
+    if parent is None:
         return []
     pages = ssm.get_paginator("describe_automation_executions").paginate(
-        Filters=[{"Key": "ParentExecutionId", "Values": [value[0]]}]
+        Filters=[{"Key": "ParentExecutionId", "Values": [parent]}]
     )
     return [e["AutomationExecutionId"] for p in pages for e in p["AutomationExecutionMetadataList"]]
 

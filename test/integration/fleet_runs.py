@@ -7,15 +7,15 @@ The fixtures that make such fleets (``launched``, ``windows_image``, ``control``
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from automation_support import instance_run_ids, steps_by_name
+from automation_support import instance_run_ids, process_id, run_window_execution, steps_by_name
 from integration.aws_target import Target
 from integration.deployment import Deployment
 from integration.instances import instance_state
 from integration.mailbox import Mailbox
+from winupdate.run.executions import window_invocations
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 # Wall seconds for a whole run, faults included: the longest fault path waits out a one-hour
@@ -87,12 +87,6 @@ def fan_out_step(start: dict[str, Any]) -> dict[str, Any]:
     return next(steps[name] for name in FAN_OUT_STEPS if name in steps)
 
 
-def process_id(start: dict[str, Any]) -> str | None:
-    """The rate-control execution Start started (fan_out rate_control), once it has."""
-    value = steps_by_name(start).get("RunProcesses", {}).get("Outputs", {}).get("ExecutionId")
-    return value[0] if value and re.fullmatch(r"[0-9a-f-]{36}", value[0]) else None
-
-
 # A window execution's statuses, in the words of an Automation execution.
 WINDOW_STATUS = {"SUCCESS": "Success", "FAILED": "Failed", "CANCELLED": "Cancelled"}
 
@@ -100,11 +94,9 @@ WINDOW_STATUS = {"SUCCESS": "Success", "FAILED": "Failed", "CANCELLED": "Cancell
 def fan_out_status(ssm: Any, start: dict[str, Any]) -> str | None:
     """How the fan-out ended: the run window's execution (fan_out window) or the
     rate-control execution, as an Automation status; None before it has started."""
-    window = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
-    if window.get("WindowExecutionId"):
-        found = ssm.get_maintenance_window_execution(
-            WindowExecutionId=window["WindowExecutionId"][0]
-        )
+    window = run_window_execution(start)
+    if window:
+        found = ssm.get_maintenance_window_execution(WindowExecutionId=window)
         return WINDOW_STATUS.get(found["Status"], found["Status"])
     parent = process_id(start)
     return execution(ssm, parent)["AutomationExecutionStatus"] if parent else None
@@ -168,22 +160,14 @@ def finish(target: Target, mailbox: Mailbox, start_id: str) -> Run:
 def window_invocation_failures(ssm: Any, start: dict[str, Any]) -> list[str]:
     """The run window's invocations that ended without a run of their own (refused at the
     start, e.g. by IAM), worded as failed steps."""
-    window = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
-    if not window.get("WindowExecutionId"):
+    window = run_window_execution(start)
+    if not window:
         return []
-    window_execution = window["WindowExecutionId"][0]
-    found = []
-    tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution)
-    for task in tasks["WindowExecutionTaskIdentities"]:
-        invocations = ssm.describe_maintenance_window_execution_task_invocations(
-            WindowExecutionId=window_execution, TaskId=task["TaskExecutionId"]
-        )["WindowExecutionTaskInvocationIdentities"]
-        found += [
-            f"RunWindow/WindowTask: {i['Status']} {i.get('StatusDetails', '')}"
-            for i in invocations
-            if not i.get("ExecutionId") and i["Status"] != "SUCCESS"
-        ]
-    return found
+    return [
+        f"RunWindow/WindowTask: {i['Status']} {i.get('StatusDetails', '')}"
+        for i in window_invocations(ssm, window)
+        if not i.get("ExecutionId") and i["Status"] != "SUCCESS"
+    ]
 
 
 def failures(run: Run) -> list[str]:

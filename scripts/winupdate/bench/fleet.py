@@ -158,7 +158,8 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         )
         start_id = ssm.start_automation_execution(
             DocumentName=design.start,
-            Parameters=_start_parameters(design, bench.concurrency),
+            # C at once, every failure let through (as the window row's MaxErrors 100%).
+            Parameters={"MaxConcurrency": [str(bench.concurrency)], "MaxErrors": ["100%"]},
         )["AutomationExecutionId"]
         parent_id = None
 
@@ -207,11 +208,8 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
     # Each instance's own modelled time (its first per-instance run's, start to end): no
     # fan-out can end before the C slots have worked through all of it, nor before the
     # longest instance has ended.
-    own = [
-        end_ - start_
-        for end_, start_ in ((runs[0][1], runs[0][0]) for runs in by_instance.values() if runs)
-    ]
-    lower_bound = max(sum(own) / bench.concurrency, max(own, default=0.0)) if own else 0.0
+    own = [runs[0][1] - runs[0][0] for runs in by_instance.values()]
+    lower_bound = max(sum(own) / bench.concurrency, max(own)) if own else 0.0
     api_calls = sum(ex.api_calls for ex in executions)
     ideal = ideal_seconds(bench.instances, bench.concurrency, list(per_instance.values()))
     makespan = end - started_at
@@ -288,12 +286,6 @@ def instance_seconds(
         "instance_s_failed_mean": round(sum(failed) / len(failed), 1) if failed else None,
         "instance_s_rolled_back": sorted(round(s, 1) for s in rolled_back) or None,
     }
-
-
-def _start_parameters(design: Any, concurrency: int) -> dict[str, list[str]]:
-    """The Start runbook's parameters for the run: C at once, every failure let through
-    (as the window row's MaxErrors 100%); the rest its defaults."""
-    return {"MaxConcurrency": [str(concurrency)], "MaxErrors": ["100%"]}
 
 
 def _window(ssm: Any, design: Any, concurrency: int) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -191,18 +192,23 @@ class Discovery:
 WINDOW_EXECUTION_OUTPUT = "WindowExecutionId"
 
 
-def window_runs(ssm: Any, window_execution_id: str) -> list[str]:
-    """The Automation executions a maintenance window execution's tasks started, in order."""
-    ids: list[str] = []
+def window_invocations(ssm: Any, window_execution_id: str) -> Iterator[dict[str, Any]]:
+    """Every task invocation of a maintenance window execution, task by task, every page."""
     tasks = ssm.describe_maintenance_window_execution_tasks(WindowExecutionId=window_execution_id)
+    pages = ssm.get_paginator("describe_maintenance_window_execution_task_invocations")
     for task in tasks["WindowExecutionTaskIdentities"]:
-        pages = ssm.get_paginator("describe_maintenance_window_execution_task_invocations")
         for page in pages.paginate(
             WindowExecutionId=window_execution_id, TaskId=task["TaskExecutionId"]
         ):
-            for invocation in page["WindowExecutionTaskInvocationIdentities"]:
-                if invocation.get("ExecutionId") and invocation["ExecutionId"] not in ids:
-                    ids.append(invocation["ExecutionId"])
+            yield from page["WindowExecutionTaskInvocationIdentities"]
+
+
+def window_runs(ssm: Any, window_execution_id: str) -> list[str]:
+    """The Automation executions a maintenance window execution's tasks started, in order."""
+    ids: list[str] = []
+    for invocation in window_invocations(ssm, window_execution_id):
+        if invocation.get("ExecutionId") and invocation["ExecutionId"] not in ids:
+            ids.append(invocation["ExecutionId"])
     return ids
 
 
