@@ -179,8 +179,12 @@ module "runbooks" {
     ApprovalTimeoutSeconds     = var.approval_timeout_seconds
     # fan_out: the Start runbook arms the run window (found by its name), or applies
     # Automation rate control itself.
-    FanOutWindow      = var.fan_out == "window"
-    RunWindowName     = local.run_window_name
+    FanOutWindow  = var.fan_out == "window"
+    RunWindowName = local.run_window_name
+    # wave_tag_key: the run goes wave by wave ("" = one wave of every tagged instance).
+    WaveTagKey        = var.wave_tag_key == null ? "" : var.wave_tag_key
+    WaveMaxErrors     = var.wave_max_errors
+    WaveApproval      = var.wave_approval
     MaxConcurrency    = var.max_concurrency
     MaxErrors         = var.max_errors
     SeverityLevels    = join(",", var.severity_levels)

@@ -238,6 +238,51 @@ variable "fan_out" {
   }
 }
 
+variable "wave_tag_key" {
+  description = "Patch in waves: the tag key whose value (0, 1, 2 ...: whole numbers) is each instance's wave; a run of the Start runbook patches wave 0 (the canary) first, then each next wave only when the one before it ended with at most wave_max_errors failed instances (and, with wave_approval, once the approvers have seen its results). Every instance tagged target_tag_key=target_tag_value must carry a wave number: a run that finds one without refuses before anything changes, so that no server is patched without its canary first. The summary at the end lists every wave. null (default): one wave of all the tagged instances. Needs fan_out = \"window\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.wave_tag_key == null || can(regex("^[\\p{L}\\p{N}\\s_.:/=+@-]{1,128}$", coalesce(var.wave_tag_key, "x"))) && !startswith(lower(coalesce(var.wave_tag_key, "x")), "aws:")
+    error_message = "wave_tag_key must be an EC2 tag key: 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws: (AWS reserves that prefix)."
+  }
+  validation {
+    condition     = var.wave_tag_key == null || var.fan_out == "window"
+    error_message = "wave_tag_key needs fan_out = \"window\": each wave is one execution of the run window, aimed at that wave's tag; Automation rate control targets a single tag and cannot run the waves one after another."
+  }
+  validation {
+    condition     = var.wave_tag_key == null || !(var.maintenance_window.enabled == true && var.maintenance_window.fan_out == "window")
+    error_message = "wave_tag_key does not reach maintenance_window.fan_out = \"window\", whose window runs the per-instance runbook on every tagged instance at once, without the Start runbook: set maintenance_window.fan_out = \"automation\" so that the scheduled runs go wave by wave too."
+  }
+}
+
+variable "wave_max_errors" {
+  description = "With wave_tag_key: how many failed instances a wave may end with before the waves after it are not started (0, default: one failed canary stops the run)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.wave_max_errors >= 0 && floor(var.wave_max_errors) == var.wave_max_errors
+    error_message = "wave_max_errors must be a whole number of failed instances, 0 or more."
+  }
+}
+
+variable "wave_approval" {
+  description = "With wave_tag_key: ask the approvers again before each wave after the first, with the previous wave's results in the request; a rejection or an expiry (approval_timeout_seconds) starts no further wave. Asked whoever started the run, so it needs approvers."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.wave_approval || var.wave_tag_key != null
+    error_message = "wave_approval needs wave_tag_key: without waves there is no later wave to approve."
+  }
+  validation {
+    condition     = !var.wave_approval || length(var.approvers) > 0
+    error_message = "wave_approval needs at least one of approvers: nobody could approve the later waves, and every run would stop after its first wave."
+  }
+}
+
 variable "no_reboot" {
   description = "Create the AMIs without rebooting the instance (file system integrity of the image is then not guaranteed)."
   type        = bool

@@ -71,10 +71,20 @@ def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["StepName"]: s for s in execution["StepExecutions"]}
 
 
+def run_window_executions(start: dict[str, Any]) -> list[str]:
+    """The run window's executions a Start run waited for (fan_out window: one a wave),
+    in order, once each began."""
+    return [
+        value
+        for step in start["StepExecutions"]
+        if step["StepName"] == "GetRunWindowExecution"
+        for value in (step.get("Outputs") or {}).get("WindowExecutionId") or []
+    ]
+
+
 def run_window_execution(start: dict[str, Any]) -> str | None:
-    """The run window's execution a Start run waited for (fan_out window), once it began."""
-    outputs = steps_by_name(start).get("GetRunWindowExecution", {}).get("Outputs", {})
-    return (outputs.get("WindowExecutionId") or [None])[0]
+    """The run window's latest execution a Start run waited for (its wave now)."""
+    return (run_window_executions(start) or [None])[-1]
 
 
 def process_id(start: dict[str, Any]) -> str | None:
@@ -90,9 +100,9 @@ def instance_run_ids(ssm: Any, start: dict[str, Any]) -> list[str]:
     rate_control)."""
     from winupdate.run.executions import window_runs
 
-    window = run_window_execution(start)
-    if window:
-        return window_runs(ssm, window)
+    windows = run_window_executions(start)
+    if windows:
+        return [run for window in windows for run in window_runs(ssm, window)]
     parent = process_id(start)
     if parent is None:
         return []

@@ -29,8 +29,13 @@ variable "defaults" {
     EventBridgeRequireApproval = bool
     ApprovalTimeoutSeconds     = number
     # fan_out = "window": the Start runbook arms the run window named RunWindowName.
-    FanOutWindow             = bool
-    RunWindowName            = string
+    FanOutWindow  = bool
+    RunWindowName = string
+    # Waves: the tag key of each instance's wave ("" for none), the failures a wave may
+    # end with, and whether each later wave is approved.
+    WaveTagKey               = string
+    WaveMaxErrors            = number
+    WaveApproval             = bool
     MaxConcurrency           = string
     MaxErrors                = string
     SeverityLevels           = string

@@ -24,6 +24,9 @@ def every_option(japanese: bool) -> dict:
         "Japanese": japanese,
         "MessageLanguage": "ja" if japanese else "en",
         "RollbackOnFailure": True,
+        "WaveTagKey": "PatchWave",
+        "WaveMaxErrors": 1,
+        "WaveApproval": True,
         **hook_defaults(
             "PreUpdate",
             {"document_name": "AWS-RunPowerShellScript", "parameters": {"commands": ["echo x"]}},

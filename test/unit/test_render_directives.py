@@ -80,6 +80,8 @@ def test_the_per_instance_runbook_with_hooks_output_and_rollback_validates(tmp_p
     steps exist with their documents, and each Run Command step carries the output inputs."""
     defaults = {
         "RollbackOnFailure": True,
+        "WaveTagKey": "PatchWave",
+        "WaveApproval": True,
         **hook_defaults(
             "PreUpdate",
             {"document_name": "AWS-RunPowerShellScript", "parameters": {"commands": ["echo x"]}},

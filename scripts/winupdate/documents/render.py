@@ -194,6 +194,10 @@ def template_variables(module_root: Path) -> dict[str, Any]:
             # fan_out = "window": the Start runbook arms the run window of this name.
             "FanOutWindow": var("fan_out") == "window",
             "RunWindowName": f"{prefix}WindowsUpdateRun",
+            # wave_tag_key (null: "", one wave), wave_max_errors, wave_approval.
+            "WaveTagKey": var("wave_tag_key") or "",
+            "WaveMaxErrors": var("wave_max_errors"),
+            "WaveApproval": var("wave_approval"),
             "MaxConcurrency": var("max_concurrency"),
             "MaxErrors": var("max_errors"),
             "SeverityLevels": ",".join(var("severity_levels")),

@@ -91,7 +91,7 @@ def output_execution_ids(step: dict[str, Any]) -> list[str]:
     found: list[str] = []
     starts = starts_an_execution(step) is not None
     for key, values in (step.get("Outputs") or {}).items():
-        if key == WINDOW_EXECUTION_OUTPUT or not (starts or key.endswith("ExecutionId")):
+        if key in WINDOW_EXECUTION_OUTPUTS or not (starts or key.endswith("ExecutionId")):
             continue  # a window execution's id is a UUID too
         for value in values:
             if EXECUTION_ID.match(str(value)) and value not in found:
@@ -142,11 +142,12 @@ class Discovery:
             if key in self.by_step:
                 ids.extend(self.by_step[key])
                 continue
-            windows = (step.get("Outputs") or {}).get(WINDOW_EXECUTION_OUTPUT)
+            windows = window_executions(step)
             if windows:
                 # Not kept: the window goes on starting runs after the step has ended.
-                runs = window_runs(self.aws.client("ssm"), windows[0])
-                ids.extend(i for i in runs if i not in ids)
+                for window in windows:
+                    runs = window_runs(self.aws.client("ssm"), window)
+                    ids.extend(i for i in runs if i not in ids)
                 continue
             found = output_execution_ids(step)
             document = starts_an_execution(step)
@@ -187,9 +188,17 @@ class Discovery:
         return sorted(found, key=lambda e: e["ExecutionStartTime"])
 
 
-# The output of the Start runbook's step that names the run window's execution (fan_out
-# window): its invocations are the per-instance runs.
+# The outputs of the Start runbook's steps that name the run window's executions (fan_out
+# window: one a wave, GetRunWindowExecution's, and Summarize's list of them): their
+# invocations are the per-instance runs.
 WINDOW_EXECUTION_OUTPUT = "WindowExecutionId"
+WINDOW_EXECUTION_OUTPUTS = (WINDOW_EXECUTION_OUTPUT, "WindowExecutionIds")
+
+
+def window_executions(step: dict[str, Any]) -> list[str]:
+    """The window execution ids a step's outputs name."""
+    outputs = step.get("Outputs") or {}
+    return [str(v) for key in WINDOW_EXECUTION_OUTPUTS for v in outputs.get(key) or []]
 
 
 def window_invocations(ssm: Any, window_execution_id: str) -> Iterator[dict[str, Any]]:
