@@ -205,3 +205,41 @@ run "messages_render_in_japanese" {
     error_message = "With message_language = \"ja\" every message script must be rendered with LANGUAGE = 'ja'."
   }
 }
+
+# Waves: the Start runbook plans them by wave_tag_key, each arming is aimed at one wave, and
+# wave_approval puts an approval before each later wave (none without it).
+run "waves_render_into_the_start_runbook" {
+  command = plan
+
+  variables {
+    wave_tag_key    = "PatchWave"
+    wave_max_errors = 2
+    wave_approval   = true
+  }
+
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveTagKey if step.name == "PlanWaves"]) == "PatchWave"
+    error_message = "PlanWaves must group the instances by wave_tag_key."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveMaxErrors if step.name == "NextWave"]) == 2
+    error_message = "NextWave must stop the waves after a wave with more than wave_max_errors failures."
+  }
+  assert {
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.Approvers if step.name == "ApproveWave"]) == "{{DecideApproval.Approvers}}"
+    error_message = "With wave_approval each later wave must be approved by the deployment's approvers."
+  }
+}
+
+run "no_wave_approval_without_wave_approval" {
+  command = plan
+
+  variables {
+    wave_tag_key = "PatchWave"
+  }
+
+  assert {
+    condition     = !strcontains(output.rendered_documents["AutomationStart"], "name: ApproveWave") && one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveTagKey if step.name == "ArmRunWindow"]) == "PatchWave"
+    error_message = "Without wave_approval the waves follow each other without an approval; each arming adds the wave's tag."
+  }
+}

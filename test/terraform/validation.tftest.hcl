@@ -264,3 +264,49 @@ run "rejects_a_message_language_the_runbooks_do_not_carry" {
     var.message_language,
   ]
 }
+
+# Waves: a tag key EC2 takes, whole failure counts, and only where they can work.
+run "rejects_bad_wave_values" {
+  command = plan
+
+  variables {
+    wave_tag_key    = "aws:wave"
+    wave_max_errors = 0.5
+  }
+
+  expect_failures = [
+    var.wave_tag_key,
+    var.wave_max_errors,
+  ]
+}
+
+# Each wave is one execution of the run window: rate control cannot run them in turn, and
+# a maintenance window with fan_out "window" never runs the Start runbook.
+run "rejects_waves_where_no_wave_can_run" {
+  command = plan
+
+  variables {
+    wave_tag_key       = "PatchWave"
+    fan_out            = "rate_control"
+    maintenance_window = { enabled = true, fan_out = "window", require_approval = false }
+  }
+
+  expect_failures = [
+    var.wave_tag_key,
+  ]
+}
+
+# Later waves are approved only with waves, and only by somebody.
+run "rejects_wave_approval_without_waves_or_approvers" {
+  command = plan
+
+  variables {
+    wave_approval    = true
+    approvers        = []
+    require_approval = false
+  }
+
+  expect_failures = [
+    var.wave_approval,
+  ]
+}
