@@ -12,11 +12,12 @@ The module's runbooks are rendered and deployed as Terraform would, without Terr
 from __future__ import annotations
 
 import itertools
-
+import threading
+import time
 from typing import Any
 
 import pytest
-from cli_run_support import unique
+from cli_run_support import aws_env, cli, unique
 from module_support import deploy_module_runbooks
 from seed_support import images_of, wait_for_agents, wait_for_state, windows_image
 
@@ -223,10 +224,10 @@ def test_the_summary_lists_every_wave(waves_pass):
     windows = run_window_executions(start)
     text = deployment.summary(start["AutomationExecutionId"])["Message"]
     lines = [line for line in text.splitlines() if line.startswith("Wave ")]
+    counts = ("1, succeeded: 1", "2, succeeded: 2", "1, succeeded: 1")
     assert lines == [
-        f"Wave 0: run window execution {windows[0]}: SUCCESS; instances: 1, succeeded: 1, failed: 0",
-        f"Wave 2: run window execution {windows[1]}: SUCCESS; instances: 2, succeeded: 2, failed: 0",
-        f"Wave 10: run window execution {windows[2]}: SUCCESS; instances: 1, succeeded: 1, failed: 0",
+        f"Wave {wave}: run window execution {window}: SUCCESS; instances: {n}, failed: 0"
+        for wave, window, n in zip(("0", "2", "10"), windows, counts, strict=True)
     ]
     assert "Instances: 4, succeeded: 4, failed: 0" in text
     outputs = steps_by_name(start)["Summarize"]["Outputs"]
@@ -298,27 +299,21 @@ def test_the_approval_between_waves_shows_the_previous_waves_counts(approved_bet
     first_request = approval_requests(requests[0], start_id)[-1]
     second_request = approval_requests(requests[1], start_id)[-1]
     if language == "ja":
+        window = (
+            "ウェーブ {0}: 実行用メンテナンスウィンドウの実行 {1} は {2}、1 台中 {3} 台が成功、"
+        )
         assert "次のウェーブ 1 を始めてよいか" in first_request, first_request
-        assert (
-            f"ウェーブ 0: 実行用メンテナンスウィンドウの実行 {windows[0]} は FAILED、1 台中 0 台が成功、1 台が失敗：{canary} (Failed)"
-            in first_request
-        )
+        failed = window.format(0, windows[0], "FAILED", 0) + f"1 台が失敗：{canary} (Failed)"
+        assert failed in first_request
         assert "次のウェーブ 2 を始めてよいか" in second_request
-        assert (
-            f"ウェーブ 1: 実行用メンテナンスウィンドウの実行 {windows[1]} は SUCCESS、1 台中 1 台が成功、0 台が失敗"
-            in second_request
-        )
+        assert window.format(1, windows[1], "SUCCESS", 1) + "0 台が失敗" in second_request
     else:
+        window = "wave {0}: run window execution {1} {2}, 1 instances, {3} succeeded, "
         assert "approve wave 1 next" in first_request, first_request
-        assert (
-            f"wave 0: run window execution {windows[0]} FAILED, 1 instances, 0 succeeded, 1 failed: {canary} (Failed)"
-            in first_request
-        )
+        failed = window.format(0, windows[0], "FAILED", 0) + f"1 failed: {canary} (Failed)"
+        assert failed in first_request
         assert "approve wave 2 next" in second_request
-        assert (
-            f"wave 1: run window execution {windows[1]} SUCCESS, 1 instances, 1 succeeded, 0 failed"
-            in second_request
-        )
+        assert window.format(1, windows[1], "SUCCESS", 1) + "0 failed" in second_request
     # The first wave's failure was within wave_max_errors: wave 1 ran once approved.
     waves = deployment.runs_by_wave(start)
     assert [[instance(r) for r in wave] for wave in waves] == [[canary], [first]]
@@ -343,3 +338,64 @@ def test_a_rejected_wave_starts_no_further_wave_and_the_summary_says_so(approved
     else:
         assert "Stopped: wave 2 was not approved (Failed); waves not started: 2" in text
         assert "Instances: 2, succeeded: 1, failed: 1" in text
+
+
+def test_winupdate_run_approve_answers_the_first_approval_only(client, endpoint, control):
+    """`winupdate run --approve` approves the run as its caller; a later wave's approval is
+    for somebody who has read the previous wave's counts: the CLI says it waits and how to
+    answer it, and does not approve it (here it is rejected while the CLI follows)."""
+    deployment = Deployment(client, endpoint, "WaveCli", RequireApproval=True, WaveApproval=True)
+    deployment.launch("0", "1")
+    document = f"{deployment.prefix}AutomationStart"
+    rejected: list[str] = []
+
+    def reject_the_wave() -> None:
+        ssm = client("ssm")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not rejected:
+            for found in ssm.describe_automation_executions(
+                Filters=[{"Key": "DocumentNamePrefix", "Values": [document]}]
+            )["AutomationExecutionMetadataList"]:
+                execution = ssm.get_automation_execution(
+                    AutomationExecutionId=found["AutomationExecutionId"]
+                )["AutomationExecution"]
+                if any(
+                    s["StepName"] == "ApproveWave" and s["StepStatus"] == "Waiting"
+                    for s in execution["StepExecutions"]
+                ):
+                    time.sleep(1.0)  # five of the CLI's polls: time to answer it wrongly
+                    ssm.send_automation_signal(
+                        AutomationExecutionId=execution["AutomationExecutionId"],
+                        SignalType="Reject",
+                    )
+                    rejected.append(execution["AutomationExecutionId"])
+            time.sleep(0.1)
+
+    rejecter = threading.Thread(target=reject_the_wave, daemon=True)
+    rejecter.start()
+    with aws_env(endpoint):
+        result = cli(
+            "run",
+            "--document",
+            document,
+            "--parameter",
+            f"TargetTag={deployment.tag}",
+            "--parameter",
+            f"NotificationArn={deployment.variables['topic']}",
+            "--parameter",
+            f"AutomationAssumeRole={deployment.role}",
+            "--approve",
+            "--interval",
+            "0.2",
+        )
+    rejecter.join(5)
+    said = result.err + result.out
+    assert rejected, said
+    assert "approved as" in said
+    assert "ApproveWave: the next wave waits for its approval" in said, said
+    start = deployment.ssm.get_automation_execution(AutomationExecutionId=rejected[0])[
+        "AutomationExecution"
+    ]
+    assert steps_by_name(start)["ApproveWave"]["StepStatus"] == "Failed"
+    assert len(run_window_executions(start)) == 1
+    assert result.code != 0

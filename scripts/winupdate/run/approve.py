@@ -19,6 +19,8 @@ class ApprovalRequest:
     execution_id: str
     step_name: str
     approvers: list[str]
+    # Which execution of the step (a loop, such as the Start runbook's waves, asks again).
+    step_execution_id: str = ""
 
 
 def _approvers(step: dict[str, Any]) -> list[str]:
@@ -51,7 +53,10 @@ def pending_approval(execution: dict[str, Any]) -> ApprovalRequest | None:
             "InProgress",
         ):
             return ApprovalRequest(
-                execution["AutomationExecutionId"], step["StepName"], _approvers(step)
+                execution["AutomationExecutionId"],
+                step["StepName"],
+                _approvers(step),
+                step.get("StepExecutionId") or step["StepName"],
             )
     return None
 

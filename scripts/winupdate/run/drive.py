@@ -69,7 +69,9 @@ class RunCommand:
         self.stderr = stderr or sys.stderr
         self.ask = ask or (lambda: ask_stop_or_detach(sys.stdin, self.stderr))
         self.sleep = sleep
-        self.approval_handled = False
+        # The approvals answered or announced, by step execution: a run with waves
+        # (wave_approval) asks again before each later wave.
+        self.approvals_seen: set[str] = set()
         self.progress: Progress = progress_for(options.json, self.stdout)
 
     def say(self, text: str) -> None:
@@ -120,9 +122,16 @@ class RunCommand:
 
     def on_snapshot(self, snapshot: RunSnapshot) -> None:
         request = snapshot.approval
-        if request is not None and not self.approval_handled:
-            self.approval_handled = True
-            answer_approval(self.aws, request, self.options.approve, self.caller, self.say)
+        if request is not None and request.step_execution_id not in self.approvals_seen:
+            first = not self.approvals_seen
+            self.approvals_seen.add(request.step_execution_id)
+            if not first:
+                # A later wave's approval is for somebody who has read how the wave before it
+                # went (its request carries the counts): --approve does not answer it.
+                self.say(f"{request.step_name}: the next wave waits for its approval")
+            answer_approval(
+                self.aws, request, self.options.approve and first, self.caller, self.say
+            )
         self.progress.update(snapshot)
 
     def interrupted(self, follower: Follower) -> int:
