@@ -8,6 +8,7 @@ import pytest
 from winupdate.bench.designs import module_design, seed_design
 from winupdate.bench.fleet import parse_faults
 from winupdate.bench.metrics import (
+    blind_order_seconds,
     failure_to_message,
     ideal_instance_seconds,
     ideal_seconds,
@@ -92,6 +93,19 @@ def _ideal(parameters: dict, pending: list[Update] = PENDING) -> float:
     durations = Durations()
     install = Install.plan(Selection.from_parameters(parameters), pending, durations, 1e9)
     return ideal_instance_seconds(durations, install)
+
+
+def test_longest_first_pairs_the_longest_with_the_shortest_and_blind_orders_do_worse():
+    # Two slots, two instances each: longest first pairs 9 with 1 and 6 with 4 (10 s, an
+    # optimal schedule); an order that starts 9 last, after 4, takes 13 s.
+    times = [9.0, 6.0, 4.0, 1.0]
+    assert scheduled_seconds(2, sorted(times, reverse=True), ramp=False) == 10.0
+    assert scheduled_seconds(2, [6.0, 4.0, 9.0, 1.0], ramp=False) == 13.0
+    blind = blind_order_seconds(2, times)
+    assert 10.0 <= blind <= 13.0
+    # Seeded: the same median every time; no instances, nothing to wait for.
+    assert blind_order_seconds(2, times) == blind
+    assert blind_order_seconds(2, []) == 0.0
 
 
 def test_ideal_instance_counts_only_the_selected_updates_and_the_reboot():

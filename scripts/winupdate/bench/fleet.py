@@ -22,6 +22,7 @@ from ..local.fleet.windows_update import Install, Selection
 from ..local.server import EmbeddedAws
 from .designs import DESIGNS, TAG_KEY
 from .metrics import (
+    blind_order_seconds,
     failure_to_message,
     ideal_instance_seconds,
     ideal_seconds,
@@ -210,6 +211,11 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
     # longest instance has ended.
     own = [runs[0][1] - runs[0][0] for runs in by_instance.values()]
     lower_bound = max(sum(own) / bench.concurrency, max(own)) if own else 0.0
+    # What the order alone allows with those times and C at once: longest first (only a
+    # fan-out that knows every duration in advance can start them so), and the median of
+    # random orders (what a fan-out blind to the durations, as AWS's are, can expect).
+    lpt = scheduled_seconds(bench.concurrency, sorted(own, reverse=True), ramp=False)
+    blind = blind_order_seconds(bench.concurrency, own)
     api_calls = sum(ex.api_calls for ex in executions)
     ideal = ideal_seconds(bench.instances, bench.concurrency, list(per_instance.values()))
     makespan = end - started_at
@@ -227,6 +233,10 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         "ratio": round(makespan / ideal, 3) if ideal else None,
         "lower_bound_s": round(lower_bound, 1),
         "ratio_lower_bound": round(makespan / lower_bound, 3) if lower_bound else None,
+        "longest_first_s": round(lpt, 1),
+        "ratio_longest_first": round(lpt / lower_bound, 3) if lower_bound else None,
+        "blind_order_median_s": round(blind, 1),
+        "ratio_blind_order": round(blind / lower_bound, 3) if lower_bound else None,
         "ideal_scheduled_s": round(ideal_scheduled, 1),
         "ratio_scheduled": round(makespan / ideal_scheduled, 3) if ideal_scheduled else None,
         "peak_executions": peak_overlap(interval(ex, now) for ex in executions),

@@ -6,6 +6,8 @@ import hashlib
 import heapq
 import json
 import math
+import random
+import statistics
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -79,6 +81,21 @@ def scheduled_seconds(concurrency: int, per_target: list[float], ramp: bool = Tr
             heapq.heappop(ends)
             ramp.completed()
     return now
+
+
+def blind_order_seconds(concurrency: int, durations: list[float], orders: int = 101) -> float:
+    """The median makespan of ``durations`` started in ``orders`` random orders (seeded:
+    the same every run), C at once: what a fan-out that does not know the durations can
+    expect, whatever its own overhead."""
+    if not durations:
+        return 0.0
+    shuffled = random.Random(0)
+    spans = []
+    for _ in range(orders):
+        order = list(durations)
+        shuffled.shuffle(order)
+        spans.append(scheduled_seconds(concurrency, order, ramp=False))
+    return statistics.median(spans)
 
 
 def failure_to_message(
