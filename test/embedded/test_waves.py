@@ -399,3 +399,29 @@ def test_winupdate_run_approve_answers_the_first_approval_only(client, endpoint,
     assert steps_by_name(start)["ApproveWave"]["StepStatus"] == "Failed"
     assert len(run_window_executions(start)) == 1
     assert result.code != 0
+
+
+def test_a_run_cancelled_between_waves_still_summarizes_the_waves_so_far(client, endpoint, control):
+    """automation-actions.md, onCancel: the cancel workflow runs ApproveWave's onCancel step;
+    nothing runs between waves (the window is disarmed), so the summary is what is left."""
+    deployment = Deployment(
+        client, endpoint, "WaveCancel", RequireApproval=False, WaveApproval=True
+    )
+    canary, later = deployment.launch("0", "1")
+    ssm = deployment.ssm
+    start_id = deployment.start()
+    wait_for_wave_approval(ssm, start_id, 1)
+    ssm.stop_automation_execution(AutomationExecutionId=start_id, Type="Cancel")
+    start = wait_done(ssm, start_id, 60)
+    assert start["AutomationExecutionStatus"] == "Cancelled"
+    steps = steps_by_name(start)
+    assert steps["ApproveWave"]["StepStatus"] == "Cancelled"
+    assert steps["Summarize"]["StepStatus"] == "Success"
+    assert steps["Summarize"]["Outputs"]["NotStarted"] == ["1"]
+    text = deployment.summary(start_id)["Message"]
+    assert "Stopped: the run was cancelled before wave 1; waves not started: 1" in text
+    assert "Instances: 1, succeeded: 1, failed: 0" in text
+    assert [[instance(r) for r in wave] for wave in deployment.runs_by_wave(start)] == [[canary]]
+    assert images_of(client("ec2"), later) == []
+    window = ssm.get_maintenance_window(WindowId=steps["ArmRunWindow"]["Outputs"]["WindowId"][0])
+    assert window["Enabled"] is False
