@@ -154,8 +154,30 @@ class ExecuteScript(Action):
                 f"{result.get('trace', '')}".strip(),
                 "Verification",
             )
-        payload_out = result["payload"]
+        payload_out = returned_payload(result["payload"])
         outputs = {"OutputPayload": json.dumps({"Payload": payload_out})}
         if result.get("log", "").strip():
             outputs["ExecutionLog"] = result["log"].strip()
         return ActionResult(outputs=outputs, response={"Payload": payload_out})
+
+
+# automation-action-executeScript.md, Output, Payload: "The JSON representation of the object
+# returned by your function. Up to 100KB is returned. If you output a list, a maximum of 100
+# items is returned."
+MAX_PAYLOAD_BYTES = 100 * 1024
+MAX_PAYLOAD_ITEMS = 100
+
+
+def returned_payload(payload: Any) -> Any:
+    """The Payload as AWS returns it: a returned list cut to its first 100 items. Over 100 KB
+    the page does not say how AWS cuts it, so the step fails, saying so."""
+    if isinstance(payload, list):
+        payload = payload[:MAX_PAYLOAD_ITEMS]
+    size = len(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    if size > MAX_PAYLOAD_BYTES:
+        raise StepFailed(
+            f"The script returned {size} bytes of JSON; AWS returns up to 100 KB of a Payload, "
+            "and how it cuts a longer one is not supported by the embedded AWS.",
+            "Verification",
+        )
+    return payload
