@@ -244,8 +244,12 @@ variable "wave_tag_key" {
   default     = null
 
   validation {
-    condition     = var.wave_tag_key == null || can(regex("^[\\p{L}\\p{N}\\s_.:/=+@-]{1,128}$", coalesce(var.wave_tag_key, "x"))) && !startswith(lower(coalesce(var.wave_tag_key, "x")), "aws:")
-    error_message = "wave_tag_key must be an EC2 tag key: 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws: (AWS reserves that prefix)."
+    condition     = var.wave_tag_key == null || can(regex("^[\\p{L}\\p{N} _.:/=+@-]{1,128}$", coalesce(var.wave_tag_key, "x"))) && !startswith(lower(coalesce(var.wave_tag_key, "x")), "aws:")
+    error_message = "wave_tag_key must be an EC2 tag key: 1-128 letters, digits, spaces and _ . : / = + - @ (no line break or tab), not starting with aws: (AWS reserves that prefix)."
+  }
+  validation {
+    condition     = var.wave_tag_key != var.target_tag_key
+    error_message = "wave_tag_key must differ from target_tag_key: the instances to update all carry target_tag_key=target_tag_value, so it cannot also hold their wave number."
   }
   validation {
     condition     = var.wave_tag_key == null || var.fan_out == "window"

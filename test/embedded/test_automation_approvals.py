@@ -84,6 +84,23 @@ def test_approval_request_is_published_and_the_run_waits(client, endpoint, topic
     assert steps_by_name(execution)["approve"]["Outputs"]["ApprovalStatus"] == ["Approved"]
 
 
+def test_a_message_over_4096_characters_once_resolved_fails_the_step(client, endpoint, topic, me):
+    # automation-action-approve.md, Message: "The maximum message length is 4096 characters";
+    # a parameter can make the written text longer than that when the run resolves it.
+    ssm = client("ssm")
+    step = approve_step(topic, [me])
+    step["inputs"]["Message"] = "Patch " + "{{ Fleet }}" * 9  # a value takes 512 characters
+    name = create_runbook(
+        ssm, runbook(step, DONE, parameters={"Fleet": {"type": "String", "default": "x"}})
+    )
+    execution_id = start(ssm, name, Fleet="y" * 455)
+    execution = wait_done(ssm, execution_id)
+    assert execution["AutomationExecutionStatus"] == "Failed"
+    failure = steps_by_name(execution)["approve"]["FailureMessage"]
+    assert "4101 characters" in failure and "at most 4096" in failure
+    assert not [m for m in messages(endpoint, topic) if execution_id in m["Message"]]
+
+
 def test_rejection_fails_the_step_and_runs_nothing_after_it(client, topic, me):
     ssm = client("ssm")
     name = create_runbook(ssm, runbook(approve_step(topic, [me]), DONE))

@@ -82,16 +82,18 @@ class Deployment:
         wait_for_agents(self.ssm, ids, "Online")
         return ids
 
-    def start(self) -> str:
+    def start(self, **parameters: str) -> str:
+        given = {
+            "TargetTag": self.tag,
+            "MaxConcurrency": "5",
+            "MaxErrors": "5",
+            "NotificationArn": self.variables["topic"],
+            "AutomationAssumeRole": self.role,
+            **parameters,
+        }
         return self.ssm.start_automation_execution(
             DocumentName=f"{self.prefix}AutomationStart",
-            Parameters={
-                "TargetTag": [self.tag],
-                "MaxConcurrency": ["5"],
-                "MaxErrors": ["5"],
-                "NotificationArn": [self.variables["topic"]],
-                "AutomationAssumeRole": [self.role],
-            },
+            Parameters={name: [value] for name, value in given.items()},
         )["AutomationExecutionId"]
 
     def messages(self) -> list[dict[str, Any]]:
@@ -238,13 +240,15 @@ def test_an_instance_without_a_wave_number_refuses_the_run_before_any_change(
     client, endpoint, control
 ):
     deployment = Deployment(client, endpoint, "WaveRefuse", RequireApproval=False)
-    numbered, unnumbered, wrong = deployment.launch("0", None, "first")
+    numbered, unnumbered, wrong, zeros = deployment.launch("0", None, "first", "00")
     start = wait_done(deployment.ssm, deployment.start(), 60)
     assert start["AutomationExecutionStatus"] == "Failed"
     steps = steps_by_name(start)
-    assert steps["PlanWaves"]["StepStatus"] == "Failed"
-    message = steps["PlanWaves"]["FailureMessage"]
+    assert steps["NextWave"]["StepStatus"] == "Failed"
+    message = steps["NextWave"]["FailureMessage"]
     assert unnumbered in message and f"{wrong} ({WAVE_KEY}=first)" in message
+    # One spelling of each number: "00" would be a wave of its own beside "0".
+    assert f"{zeros} ({WAVE_KEY}=00)" in message
     assert numbered not in message and "nothing was changed" in message
     assert steps["ArmRunWindow"]["StepStatus"] == "Pending"
     assert run_window_executions(start) == []
@@ -340,11 +344,17 @@ def test_a_rejected_wave_starts_no_further_wave_and_the_summary_says_so(approved
         assert "Instances: 2, succeeded: 1, failed: 1" in text
 
 
-def test_winupdate_run_approve_answers_the_first_approval_only(client, endpoint, control):
+@pytest.mark.parametrize("asks", [True, False], ids=["run-asks", "run-does-not-ask"])
+def test_winupdate_run_approve_never_answers_a_later_waves_approval(
+    client, endpoint, control, asks
+):
     """`winupdate run --approve` approves the run as its caller; a later wave's approval is
     for somebody who has read the previous wave's counts: the CLI says it waits and how to
-    answer it, and does not approve it (here it is rejected while the CLI follows)."""
-    deployment = Deployment(client, endpoint, "WaveCli", RequireApproval=True, WaveApproval=True)
+    answer it, and does not approve it (here it is rejected while the CLI follows), also
+    when it is the first approval the run asks."""
+    deployment = Deployment(
+        client, endpoint, f"WaveCli{int(asks)}", RequireApproval=asks, WaveApproval=True
+    )
     deployment.launch("0", "1")
     document = f"{deployment.prefix}AutomationStart"
     rejected: list[str] = []
@@ -391,7 +401,7 @@ def test_winupdate_run_approve_answers_the_first_approval_only(client, endpoint,
     rejecter.join(5)
     said = result.err + result.out
     assert rejected, said
-    assert "approved as" in said
+    assert ("approved as" in said) is asks
     assert "ApproveWave: the next wave waits for its approval" in said, said
     start = deployment.ssm.get_automation_execution(AutomationExecutionId=rejected[0])[
         "AutomationExecution"
@@ -425,3 +435,68 @@ def test_a_run_cancelled_between_waves_still_summarizes_the_waves_so_far(client,
     assert images_of(client("ec2"), later) == []
     window = ssm.get_maintenance_window(WindowId=steps["ArmRunWindow"]["Outputs"]["WindowId"][0])
     assert window["Enabled"] is False
+
+
+def test_a_window_stopped_by_max_errors_stops_the_waves_and_names_who_did_not_run(
+    client, endpoint, control
+):
+    """The run's MaxErrors (a parameter of whoever starts it) stops the window after one
+    failure, so the wave's invocations hold one failure: the planned instances that did
+    not run still stop the next wave, whatever wave_max_errors allows."""
+    deployment = Deployment(client, endpoint, "WaveMaxErr", RequireApproval=False, WaveMaxErrors=1)
+    canaries = deployment.launch("0", "0", "0")
+    [later] = deployment.launch("1")
+    for canary in canaries:
+        control.fleet_fault(
+            "command_fails", canary, count=None, document="AWS-InstallWindowsUpdates"
+        )
+    start = wait_done(deployment.ssm, deployment.start(MaxConcurrency="1", MaxErrors="0"), 120)
+    assert start["AutomationExecutionStatus"] == "Failed"
+    [wave0] = deployment.runs_by_wave(start)
+    assert len(wave0) == 1
+    assert images_of(client("ec2"), later) == []
+    text = deployment.summary(start["AutomationExecutionId"])["Message"]
+    assert "Instances of wave 0 that did not run: 2 (" in text, text
+    assert "Stopped: 2 instances of wave 0 did not run" in text
+    assert "waves not started: 1" in text
+    outcome = steps_by_name(start)["AssertAllSucceeded"]["FailureMessage"]
+    assert "2 planned instances did not run" in outcome
+
+
+def test_with_waves_a_run_cannot_pick_part_of_the_fleet_by_another_tag(client, endpoint, control):
+    """TargetTag=<another key> would leave the canary out: refused before anything changes."""
+    deployment = Deployment(client, endpoint, "WavePick", RequireApproval=False)
+    canary, late = deployment.launch("0", "3")
+    deployment.ec2.create_tags(Resources=[late], Tags=[{"Key": "Backup", "Value": "ON"}])
+    start = wait_done(deployment.ssm, deployment.start(TargetTag="Backup"), 60)
+    assert start["AutomationExecutionStatus"] == "Failed"
+    message = steps_by_name(start)["NextWave"]["FailureMessage"]
+    assert f"covers every instance of the deployment's tag {deployment.tag}" in message
+    assert "nothing was changed" in message
+    assert run_window_executions(start) == []
+    for instance_id in (canary, late):
+        assert images_of(client("ec2"), instance_id) == []
+
+
+def test_instances_retagged_while_the_run_waits_for_approval_stop_it_before_any_wave(
+    client, endpoint, control
+):
+    """The plan is what the approvers were shown: a renumbered instance and a new one
+    without a wave number, found once approved, stop the run before its first wave."""
+    deployment = Deployment(client, endpoint, "WaveDrift", RequireApproval=True)
+    canary, moved = deployment.launch("0", "1")
+    ssm = deployment.ssm
+    start_id = deployment.start()
+    wait_until(ssm, start_id, {"Waiting"}, 60)
+    deployment.ec2.create_tags(Resources=[moved], Tags=[{"Key": WAVE_KEY, "Value": "7"}])
+    [added] = deployment.launch(None)
+    ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+    start = wait_done(ssm, start_id, 60)
+    assert start["AutomationExecutionStatus"] == "Failed"
+    assert run_window_executions(start) == []
+    text = deployment.summary(start_id)["Message"]
+    assert f"are not those of the plan any more (new or renumbered: {added}" in text, text
+    assert f"moved: {moved} (1 → 7)" in text
+    assert "waves not started: 0, 1" in text
+    for instance_id in (canary, moved, added):
+        assert images_of(client("ec2"), instance_id) == []

@@ -282,6 +282,31 @@ run "rejects_bad_wave_values" {
 
 # Each wave is one execution of the run window: rate control cannot run them in turn, and
 # a maintenance window with fan_out "window" never runs the Start runbook.
+run "rejects_a_wave_key_with_a_line_break" {
+  command = plan
+
+  variables {
+    wave_tag_key = "Patch\nWave"
+  }
+
+  expect_failures = [
+    var.wave_tag_key,
+  ]
+}
+
+# The instances' own tag cannot also hold their wave.
+run "rejects_the_target_tag_key_as_the_wave_key" {
+  command = plan
+
+  variables {
+    wave_tag_key = "WinUpdate"
+  }
+
+  expect_failures = [
+    var.wave_tag_key,
+  ]
+}
+
 run "rejects_waves_where_no_wave_can_run" {
   command = plan
 

@@ -52,6 +52,10 @@ def ask_stop_or_detach(stdin: TextIO, stderr: TextIO) -> str:
     return "stop" if answer.startswith("s") else "detach"
 
 
+# The Start runbook's approval of a later wave (wave_approval).
+LATER_WAVE_APPROVAL = "ApproveWave"
+
+
 class RunCommand:
     """One ``winupdate run``. Streams, the prompt and sleep are injected for tests."""
 
@@ -123,14 +127,15 @@ class RunCommand:
     def on_snapshot(self, snapshot: RunSnapshot) -> None:
         request = snapshot.approval
         if request is not None and request.step_execution_id not in self.approvals_seen:
-            first = not self.approvals_seen
             self.approvals_seen.add(request.step_execution_id)
-            if not first:
-                # A later wave's approval is for somebody who has read how the wave before it
-                # went (its request carries the counts): --approve does not answer it.
+            later_wave = request.step_name == LATER_WAVE_APPROVAL
+            if later_wave:
+                # For somebody who has read how the wave before it went (its request carries
+                # the counts): --approve answers the run's own approval only, never this one,
+                # whether or not the run asked one first.
                 self.say(f"{request.step_name}: the next wave waits for its approval")
             answer_approval(
-                self.aws, request, self.options.approve and first, self.caller, self.say
+                self.aws, request, self.options.approve and not later_wave, self.caller, self.say
             )
         self.progress.update(snapshot)
 

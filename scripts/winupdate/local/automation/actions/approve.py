@@ -18,6 +18,7 @@ FOREVER = 30 * 86400.0
 # approvers is 10".
 MAX_TIMEOUT_SECONDS = 2592000
 MAX_APPROVERS = 10
+MAX_MESSAGE_CHARACTERS = 4096
 
 
 def approval_findings(step: Any) -> list[str]:
@@ -77,6 +78,15 @@ class Approve(Action):
             raise StepFailed(
                 f"timeoutSeconds {timeout} is over aws:approve's maximum of "
                 f"{MAX_TIMEOUT_SECONDS} seconds (30 days).",
+                "InputValidation",
+            )
+        message = str(inputs.get("Message") or "")
+        if len(message) > MAX_MESSAGE_CHARACTERS:
+            # automation-action-approve.md, Message: "The maximum message length is 4096
+            # characters" (the resolved text: a variable can make it longer than written).
+            raise StepFailed(
+                f"Message is {len(message)} characters; aws:approve takes at most "
+                f"{MAX_MESSAGE_CHARACTERS}.",
                 "InputValidation",
             )
         raw_needed = inputs.get("MinRequiredApprovals")
