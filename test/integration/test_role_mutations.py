@@ -62,7 +62,7 @@ pytestmark = [
 # Statement -> (where a run without it fails, the action IAM refuses there). A statement
 # that no run needs would fail this test: it is removed from the module instead.
 ROLE_MUTATIONS = {
-    "ReadOnlyWithoutResourceLevelPermissions": ("PlanWaves", "ec2:DescribeInstances"),
+    "ReadOnlyWithoutResourceLevelPermissions": ("NextWave", "ec2:DescribeInstances"),
     "ReadAutomationExecutions": ("DecideApproval", "ssm:GetAutomationExecution"),
     "ReadOwnParameters": ("DecideApproval", "ssm:GetParameter"),
     "StartStopAndImageTaggedInstances": ("CreateImageBefore", "ec2:CreateImage"),

@@ -218,8 +218,8 @@ run "waves_render_into_the_start_runbook" {
   }
 
   assert {
-    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveTagKey if step.name == "PlanWaves"]) == "PatchWave"
-    error_message = "PlanWaves must group the instances by wave_tag_key."
+    condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveTagKey if step.name == "NextWave"]) == "PatchWave"
+    error_message = "NextWave must plan the waves by wave_tag_key."
   }
   assert {
     condition     = one([for step in yamldecode(output.rendered_documents["AutomationStart"]).mainSteps : step.inputs.InputPayload.WaveMaxErrors if step.name == "NextWave"]) == 2
