@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from automation_support import steps_by_name
+from automation_support import instance_run_ids, run_window_executions, steps_by_name
 from embedded.seed_support import images_of, instance_state
 from integration.aws_target import Target
 from integration.deployment import Deployment
@@ -35,6 +35,7 @@ from integration.fleet_runs import child_of, family, instance_runs, process_id
 from integration.instances import launch_windows, wait_for_state
 from integration.mailbox import Mailbox
 from integration.policy_lint import SUPPRESSED, findings
+from winupdate.run.executions import window_runs
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
 FAULTS = "fault injection: a real account cannot be told to fail an AMI"
@@ -623,6 +624,50 @@ def test_an_instance_neither_running_nor_stopped_fails_at_its_state_check_unimag
 
 
 # -- 1. rename and destroy (these change the deployment: last) --------------------------------
+def test_waves_set_in_terraform_run_in_order_as_the_modules_role(
+    deployed, fleet, pipeline_runs_done, mailbox, target
+):
+    """wave_tag_key applied in place (the Start runbook is updated, nothing replaced): one
+    approved run patches wave 0, then wave 1, each a run window execution, as the module's
+    own role; back to one wave afterwards."""
+    ec2, ssm = target.client("ec2"), target.client("ssm")
+    waves = {fleet.running: "0", fleet.stopped: "1"}
+    for instance, wave in waves.items():
+        ec2.create_tags(Resources=[instance], Tags=[{"Key": "PatchWave", "Value": wave}])
+    deployed.reconfigure(wave_tag_key="PatchWave")
+    try:
+        deployed.tf.apply()
+        start_id = start_run(deployed, target)
+        ssm.send_automation_signal(AutomationExecutionId=start_id, SignalType="Approve")
+        wait_for_run(target, start_id)
+        run = collect(target, mailbox, start_id)
+        assert run.start["AutomationExecutionStatus"] == "Success", [
+            (s["StepName"], s["StepStatus"], s.get("FailureMessage", "")[:200])
+            for s in run.start["StepExecutions"]
+            if s["StepStatus"] not in ("Success", "Pending")
+        ]
+        by_wave = [
+            [child["Parameters"]["InstanceId"][0] for child in family_runs]
+            for family_runs in (
+                [execution(ssm, i) for i in window_runs(ssm, window)]
+                for window in run_window_executions(run.start)
+            )
+        ]
+        assert by_wave == [[fleet.running], [fleet.stopped]]
+        first, second = (execution(ssm, i) for i in instance_run_ids(ssm, run.start))
+        assert first["ExecutionEndTime"] <= second["ExecutionStartTime"]
+        [summary] = [m for m in run.messages if is_summary(m)]
+        assert "Wave 0: run window execution" in summary["Message"]
+        assert "Wave 1: run window execution" in summary["Message"]
+        assert instance_state(ec2, fleet.stopped) == "stopped"
+    finally:
+        for instance in waves:
+            ec2.delete_tags(Resources=[instance], Tags=[{"Key": "PatchWave"}])
+        deployed.variables.pop("wave_tag_key", None)
+        deployed.reconfigure()
+        deployed.tf.apply()
+
+
 def test_a_new_document_prefix_renames_the_runbooks_and_their_references(deployed, client):
     ssm = client("ssm")
     old = dict(deployed.names)
