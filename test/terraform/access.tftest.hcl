@@ -5,24 +5,11 @@
 
 mock_provider "aws" {
   override_during = plan
+  # The shared answers (test/terraform/mocks), and this file's own below.
+  source = "./test/terraform/mocks"
 
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
-  mock_data "aws_region" {
-    defaults = { name = "us-east-1" }
-  }
   mock_resource "aws_iam_policy" {
     defaults = { arn = "arn:aws:iam::123456789012:policy/mocked" }
-  }
-  mock_resource "aws_ssm_maintenance_window" {
-    defaults = { id = "mw-0123456789abcdef0" }
-  }
-  mock_resource "aws_kms_key" {
-    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
   }
 }
 
