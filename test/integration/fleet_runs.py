@@ -7,14 +7,16 @@ The fixtures that make such fleets (``launched``, ``windows_image``, ``control``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from automation_support import instance_run_ids, process_id, run_window_execution, steps_by_name
 from integration.aws_target import Target
 from integration.deployment import Deployment
-from integration.instances import instance_state
+from integration.instances import instance_state, wait_for_state
 from integration.mailbox import Mailbox
+from winupdate.local.control_client import ControlClient
 from winupdate.run.executions import window_invocations
 
 ACTIVE = {"Pending", "InProgress", "Waiting", "Cancelling"}
@@ -203,6 +205,21 @@ def updating(ssm: Any, execution_id: str) -> bool:
     """Whether the per-instance run is in its update (InstallUpdates in progress)."""
     step = steps_by_name(execution(ssm, execution_id)).get("InstallUpdates", {})
     return step.get("StepStatus") == "InProgress"
+
+
+def cancel_during_update(control: ControlClient, instances: Iterable[str]) -> None:
+    """Give each instance an update long enough to cancel a run during (``long_update``)."""
+    for instance in instances:
+        control._request(
+            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
+        )
+
+
+def stop_first(target: Target, fleet: SmallFleet, instance: str) -> None:
+    """Stop one instance of the fleet before a run, so that the run finds it stopped."""
+    target.client("ec2").stop_instances(InstanceIds=[instance])
+    wait_for_state(target, [instance], "stopped")
+    fleet.states[instance] = "stopped"
 
 
 def wait_until_updating(target: Target, start_id: str, instances: list[str]) -> None:

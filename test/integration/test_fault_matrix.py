@@ -46,18 +46,19 @@ from integration.fleet_runs import (
     assert_cancelled_and_reported,
     assert_healthy,
     assert_no_update_without_a_before_ami,
+    cancel_during_update,
     child_of,
     execution,
     failures,
     fan_out_status,
     finish,
     images,
-    long_update,
     start_run,
+    stop_first,
     update_commands,
     wait_until_updating,
 )
-from integration.instances import instance_state, wait_for_state
+from integration.instances import instance_state
 from winupdate.local.control_client import ControlClient
 
 SUCCEEDED = {"Success", "CompletedWithSuccess"}
@@ -291,14 +292,6 @@ def test_a_rollback_whose_root_volume_replacement_fails(
     assert run.children[fleet.faulted]["Outputs"]["ReportFailure.RolledBackTo"] == [""]
 
 
-def cancel_during_update(target: Target, control: ControlClient, fleet: SmallFleet) -> None:
-    """Give every instance of the fleet an update long enough to be cancelled during."""
-    for instance in fleet.all:
-        control._request(
-            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
-        )
-
-
 @pytest.mark.parametrize("found", ["running", "stopped"])
 def test_a_child_run_cancelled_during_its_update_restores_and_reports_once(
     deployed, target, mailbox, control, make_fleet, found
@@ -309,7 +302,7 @@ def test_a_child_run_cancelled_during_its_update_restores_and_reports_once(
     # back as it was found and sends the one message. (Until this path existed, a cancelled
     # instance got no message at all; the run's summary was the only one naming it.)
     fleet = make_fleet(faulted=found)
-    cancel_during_update(target, control, fleet)
+    cancel_during_update(control, fleet.all)
     ssm, ec2 = target.client("ssm"), target.client("ec2")
     start_id = start_run(deployed, target, fleet)
 
@@ -344,13 +337,8 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
     fleet = make_fleet(faulted="running", healthy="running", others=("running",))
     ssm, ec2 = target.client("ssm"), target.client("ec2")
     cancelled = sorted(fleet.all)
-    ec2.stop_instances(InstanceIds=[cancelled[1]])
-    wait_for_state(target, [cancelled[1]], "stopped")
-    fleet.states[cancelled[1]] = "stopped"
-    for instance in cancelled:
-        control._request(
-            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
-        )
+    stop_first(target, fleet, cancelled[1])
+    cancel_during_update(control, cancelled)
     start_id = start_run(deployed, target, fleet, MaxConcurrency="3")
 
     wait_until_updating(target, start_id, cancelled)
@@ -378,10 +366,7 @@ def test_a_second_run_while_the_run_window_is_busy_changes_nothing_and_says_why(
     # the first run goes on unchanged and disarms the window at its end.
     fleet = make_fleet(faulted="running", healthy="running")
     ssm = target.client("ssm")
-    for instance in fleet.all:
-        control._request(
-            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
-        )
+    cancel_during_update(control, fleet.all)
     first = start_run(deployed, target, fleet, MaxConcurrency="2")
     window_id = deployed.outputs["run_window_id"]
     target.wait_until(

@@ -19,13 +19,13 @@ from integration.fleet_runs import (
     assert_cancelled_and_reported,
     assert_healthy,
     assert_no_update_without_a_before_ami,
+    cancel_during_update,
     failures,
     finish,
-    long_update,
     start_run,
+    stop_first,
     wait_until_updating,
 )
-from integration.instances import wait_for_state
 
 DEPLOYMENT_VARIABLES = {"require_approval": False, "fan_out": "rate_control"}
 
@@ -70,13 +70,8 @@ def test_the_start_run_cancelled_during_the_updates_restores_and_reports_each_in
     fleet = make_fleet(faulted="running", healthy="running", others=("running",))
     ssm, ec2 = target.client("ssm"), target.client("ec2")
     first, *cancelled = sorted(fleet.all)
-    ec2.stop_instances(InstanceIds=[cancelled[1]])
-    wait_for_state(target, [cancelled[1]], "stopped")
-    fleet.states[cancelled[1]] = "stopped"
-    for instance in cancelled:
-        control._request(
-            "POST", "fleet/catalogue", {"instance_id": instance, "updates": long_update()}
-        )
+    stop_first(target, fleet, cancelled[1])
+    cancel_during_update(control, cancelled)
     start_id = start_run(deployed, target, fleet)
 
     wait_until_updating(target, start_id, cancelled)
