@@ -74,11 +74,13 @@ def steps_by_name(execution: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def run_window_executions(start: dict[str, Any]) -> list[str]:
     """The run window's executions a Start run waited for (fan_out window: one a wave),
     in order, once each began."""
+    from winupdate.run.executions import window_executions
+
     return [
         value
         for step in start["StepExecutions"]
         if step["StepName"] == "GetRunWindowExecution"
-        for value in (step.get("Outputs") or {}).get("WindowExecutionId") or []
+        for value in window_executions(step)
     ]
 
 
