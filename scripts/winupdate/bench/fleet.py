@@ -230,15 +230,15 @@ def _simulate(aws: EmbeddedAws, endpoint: str, design: Any, bench: FleetBench, b
         "status": status,
         "makespan_s": round(makespan, 1),
         "ideal_s": round(ideal, 1),
-        "ratio": round(makespan / ideal, 3) if ideal else None,
+        "ratio": _ratio(makespan, ideal),
         "lower_bound_s": round(lower_bound, 1),
-        "ratio_lower_bound": round(makespan / lower_bound, 3) if lower_bound else None,
+        "ratio_lower_bound": _ratio(makespan, lower_bound),
         "longest_first_s": round(lpt, 1),
-        "ratio_longest_first": round(lpt / lower_bound, 3) if lower_bound else None,
+        "ratio_longest_first": _ratio(lpt, lower_bound),
         "blind_order_median_s": round(blind, 1),
-        "ratio_blind_order": round(blind / lower_bound, 3) if lower_bound else None,
+        "ratio_blind_order": _ratio(blind, lower_bound),
         "ideal_scheduled_s": round(ideal_scheduled, 1),
-        "ratio_scheduled": round(makespan / ideal_scheduled, 3) if ideal_scheduled else None,
+        "ratio_scheduled": _ratio(makespan, ideal_scheduled),
         "peak_executions": peak_overlap(interval(ex, now) for ex in executions),
         "peak_slots_per_instance": max((peak_overlap(v) for v in by_instance.values()), default=0),
         "api_calls_per_instance": round(api_calls / bench.instances, 1),
@@ -403,3 +403,8 @@ def _draw(session: Any, endpoint: str, parent_id: str, out: Path) -> Path:
     timeline = load_timeline(Aws(endpoint_url=endpoint, session=session), parent_id)
     write_report(timeline, out)
     return out
+
+
+def _ratio(value: float, bound: float) -> float | None:
+    """``value / bound`` to three places; None without a bound (nothing was measured)."""
+    return round(value / bound, 3) if bound else None
